@@ -1,0 +1,120 @@
+#include "cmd/common.hpp"
+
+#include <cstdio>
+#include <exception>
+
+#include "cmd/options/tables.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+#include "util/log.hpp"
+#include "util/provenance.hpp"
+
+namespace scldm {
+
+std::string Invocation::input(size_t i, const std::string& fallback) const {
+  auto& p = args.positionals();
+  return i < p.size() ? p[i] : fallback;
+}
+
+nlohmann::json provenance(const Invocation& inv, const nlohmann::json& extra) {
+  nlohmann::json j = {{"scldm_version", scldm_version()},
+                      {"command", command_line()},
+                      {"seed", inv.seed()},
+                      {"date", utc_timestamp()}};
+  for (auto& [k, v] : extra.items()) j[k] = v;
+  return j;
+}
+
+void refuse_terminal_input(const std::string& path) {
+  if (path == "-" && stdin_is_terminal())
+    throw UsageError("-: standard input is a terminal; give a file or pipe data in");
+}
+
+namespace {
+
+int print_error(const std::string& msg, int status) {
+  fflush(stdout);
+  fprintf(stderr, "%s: %s\n", program_name().c_str(), msg.c_str());
+  return status;
+}
+
+// `scldm help [COMMAND]`, `scldm help --man [COMMAND]`, `scldm help --completion bash`.
+int run_help(const std::vector<std::string>& rest) {
+  const auto& cmds = all_commands();
+  const char* date = "2026-11";
+  if (!rest.empty() && rest[0] == "--man") {
+    if (rest.size() == 1) {
+      fputs(cli::man_page_index(cmds, scldm_version(), date).c_str(), stdout);
+      return 0;
+    }
+    auto* c = find_command(rest[1]);
+    if (!c) throw UsageError("no command '" + rest[1] + "'");
+    fputs(cli::man_page(*c, scldm_version(), date).c_str(), stdout);
+    return 0;
+  }
+  if (!rest.empty() && rest[0] == "--completion") {
+    if (rest.size() < 2 || rest[1] != "bash") throw UsageError("--completion: only 'bash' is generated");
+    fputs(cli::bash_completion(cmds).c_str(), stdout);
+    return 0;
+  }
+  if (!rest.empty()) {
+    auto* c = find_command(rest[0]);
+    if (!c) throw UsageError("no command '" + rest[0] + "'");
+    fputs(cli::help_text(*c).c_str(), stdout);
+    return 0;
+  }
+  fputs(cli::top_level_help(cmds, scldm_version()).c_str(), stdout);
+  return 0;
+}
+
+void apply_common_options(const cli::Args& args) {
+  if (args.has("quiet")) set_verbosity(Verbosity::quiet);
+  else if (args.count("verbose") >= 2) set_verbosity(Verbosity::debug);
+  else if (args.count("verbose") == 1) set_verbosity(Verbosity::verbose);
+  args.integer_in("threads", 1, 1, 1024);
+  std::string device = args.text("device", "cpu");
+  if (device != "cpu" && device != "cuda" && device.rfind("cuda:", 0) != 0)
+    throw UsageError("--device: expected cpu, cuda or cuda:N, got '" + device + "'");
+}
+
+}  // namespace
+
+int dispatch(int argc, char** argv, const std::map<std::string, Runner>& runners,
+             const std::function<int(int, char**)>& fallback) {
+  install_signal_handlers();
+  set_command_line(argc, argv);
+  if (argc < 2) {
+    fputs(cli::top_level_help(all_commands(), scldm_version()).c_str(), stderr);
+    return 1;
+  }
+  std::string name = argv[1];
+  std::vector<std::string> rest(argv + 2, argv + argc);
+  try {
+    if (name == "help" || name == "--help" || name == "-h") return run_help(rest);
+    if (name == "--version") name = "version";
+    const cli::Command* command = find_command(name);
+    if (!command) throw UsageError("unknown command '" + name + "' (see 'scldm --help')");
+    set_program_name("scldm " + name);
+    if (cli::wants_help(rest)) {
+      fputs(cli::help_text(*command).c_str(), stdout);
+      return 0;
+    }
+    Invocation inv{*command, cli::parse(*command, rest)};
+    apply_common_options(inv.args);
+    if (!command->implemented) throw Error("not implemented yet (see 'scldm " + name + " --help' for the plan)");
+    auto it = runners.find(name);
+    int status = it != runners.end() ? it->second(inv) : fallback(argc, argv);
+    close_stdout_or_throw();
+    return status;
+  } catch (const UsageError& e) {
+    return print_error(e.what(), 2);
+  } catch (const Error& e) {
+    return print_error(e.what(), 1);
+  } catch (const std::bad_alloc&) {
+    return print_error("out of memory", 1);
+  } catch (const std::exception& e) {
+    return print_error(std::string("internal error: ") + e.what(), 1);
+  }
+}
+
+}  // namespace scldm

@@ -1,0 +1,39 @@
+// Plumbing shared by the subcommands: dispatch from argv to a runner, the
+// options every command takes, and the error-to-exit-status mapping.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/options.hpp"
+
+namespace scldm {
+
+// What a runner receives: the parsed options and the command's table.
+struct Invocation {
+  const cli::Command& command;
+  cli::Args args;
+  std::string input(size_t i = 0, const std::string& fallback = "-") const;
+  std::string output(const std::string& fallback) const { return args.text("output", fallback); }
+  int64_t seed() const { return args.integer("seed", 0); }
+};
+
+using Runner = std::function<int(const Invocation&)>;
+
+// Parses argv, runs the named command's runner, prints errors as
+// "scldm <cmd>: <message>" and returns the exit status. Commands without a
+// runner here are handed to `fallback` (the main binary execs the LibTorch
+// helper).
+int dispatch(int argc, char** argv, const std::map<std::string, Runner>& runners,
+             const std::function<int(int, char**)>& fallback);
+
+// Provenance for outputs: version, command line, seed, time, plus `extra`.
+nlohmann::json provenance(const Invocation& inv, const nlohmann::json& extra = nlohmann::json::object());
+
+// Refuses to read binary or h5ad data from a terminal.
+void refuse_terminal_input(const std::string& path);
+
+}  // namespace scldm

@@ -1,0 +1,28 @@
+// scldm convert: counts between h5ad, record stream, Matrix Market and TSV.
+#include "cmd/runners.hpp"
+#include "io/convert.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace scldm {
+
+int run_convert(const Invocation& inv) {
+  std::string in = inv.input(0);
+  refuse_terminal_input(in);
+  ConvertOptions opt;
+  if (inv.args.positionals().size() > 1 && inv.args.has("output"))
+    throw UsageError("give the output either as OUT or with -o, not both");
+  opt.output = inv.args.positionals().size() > 1 ? inv.input(1) : inv.output("-");
+  opt.format = inv.args.has("output-format") ? inv.args.text("output-format") : format_from_path(opt.output);
+  opt.level = int(inv.args.integer_in("level", 1, -50, 19));
+  opt.where = inv.args.all("where");
+  opt.h5ad.layer = inv.args.text("layer");
+  opt.h5ad.use_raw = inv.args.has("raw");
+  opt.h5ad.gene_column = inv.args.text("gene-column");
+  opt.h5ad.allow_non_integer = inv.args.has("allow-non-integer");
+  opt.provenance = provenance(inv, {{"source", in}});
+  convert(in, opt);
+  return 0;
+}
+
+}  // namespace scldm

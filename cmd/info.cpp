@@ -1,0 +1,43 @@
+// scldm info: what a file holds, as text or JSON.
+#include <algorithm>
+
+#include "cmd/runners.hpp"
+#include "io/h5ad_reader.hpp"
+#include "io/open.hpp"
+#include "io/stream.hpp"
+#include "io/summary.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+
+namespace scldm {
+
+int run_info(const Invocation& inv) {
+  std::string path = inv.input(0);
+  refuse_terminal_input(path);
+  H5adOptions options;
+  options.layer = inv.args.text("layer");
+  options.use_raw = inv.args.has("raw");
+  options.gene_column = inv.args.text("gene-column");
+  options.allow_non_integer = inv.args.has("allow-non-integer");
+  OpenedInput in = open_input(path);
+  Summary summary;
+  switch (in.format) {
+    case FileFormat::h5ad: summary = summarise_h5ad(path, in.h5ad_path, options, inv.args.all("where")); break;
+    case FileFormat::stream: summary = summarise_stream(std::move(in.bytes), inv.args.all("where")); break;
+    default: {
+      char c;
+      if (in.bytes->peek(&c, 1) == 0) fail(path, "empty file");
+      fail(path, "unrecognised format (not h5ad, a scldm stream or a scldm checkpoint)");
+    }
+  }
+  std::string text = inv.args.has("json") ? summary.facts.dump(2) + "\n" : render_summary(summary.facts);
+  OutputFile out(inv.output("-"), false);
+  ByteWriter w(out.fd(), out.path());
+  w.write(text.data(), text.size());
+  w.flush();
+  out.commit();
+  if (!summary.problem.empty()) throw Error(summary.problem);
+  return 0;
+}
+
+}  // namespace scldm

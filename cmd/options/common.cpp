@@ -1,0 +1,54 @@
+#include "cmd/options/tables.hpp"
+
+namespace scldm {
+
+using cli::Kind;
+using cli::Option;
+
+std::vector<Option> cell_input_options() {
+  Option where{0, "where", Kind::text, "KEY=VALUE", "keep only cells whose label KEY is VALUE (values of one key "
+                                                   "are OR-ed, different keys AND-ed)"};
+  where.repeatable = true;
+  return {
+      {0, "layer", Kind::text, "KEY", "read counts from layers/KEY instead of X"},
+      {0, "raw", Kind::flag, "", "read counts from raw/X (genes from raw/var)"},
+      {0, "gene-column", Kind::text, "COL", "var column holding gene names [var index]"},
+      {0, "allow-non-integer", Kind::flag, "", "round non-integer counts instead of failing"},
+      where,
+  };
+}
+
+std::vector<Option> training_options(const std::string& default_batch, const std::string& default_lr) {
+  return {
+      {0, "preset", Kind::choice, "NAME", "model size preset", "small", {"tiny", "small", "base"}},
+      {0, "epochs", Kind::integer, "INT", "training epochs", "10"},
+      {0, "max-steps", Kind::integer, "INT", "stop after this many optimiser steps"},
+      {'b', "batch-size", Kind::integer, "INT", "cells per batch", default_batch},
+      {0, "lr", Kind::number, "FLOAT", "peak learning rate", default_lr},
+      {0, "val-fraction", Kind::number, "FLOAT", "fraction of cells held out for validation", "0.1"},
+      {0, "resume", Kind::file, "CKPT", "continue the run saved in this checkpoint", "", {}, {"pt"}},
+      {0, "checkpoint-every", Kind::integer, "INT", "also save a checkpoint every INT steps"},
+      {0, "log", Kind::file, "FILE", "write per-step metrics (TSV, or JSON lines for .jsonl)"},
+  };
+}
+
+cli::Command make_command(cli::Command c, std::vector<std::vector<Option>> groups) {
+  for (auto& g : groups) c.options.insert(c.options.end(), g.begin(), g.end());
+  return c;
+}
+
+const std::vector<const cli::Command*>& all_commands() {
+  static const std::vector<const cli::Command*> commands = {
+      &command_fit_vae(), &command_fit_prior(), &command_encode(), &command_sample(),   &command_decode(),
+      &command_eval(),    &command_classify(),  &command_info(),   &command_convert(), &command_version(),
+  };
+  return commands;
+}
+
+const cli::Command* find_command(const std::string& name) {
+  for (auto* c : all_commands())
+    if (c->name == name) return c;
+  return nullptr;
+}
+
+}  // namespace scldm

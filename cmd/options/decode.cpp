@@ -1,0 +1,25 @@
+#include "cmd/options/tables.hpp"
+
+namespace scldm {
+
+const cli::Command& command_decode() {
+  using cli::Kind;
+  static const cli::Command c = make_command(
+      {"decode", "Generate", "decode latents into counts with a trained VAE",
+       "Draws negative binomial counts (or writes the means with --mean) for every latent of a stream, "
+       "using each record's library size.",
+       {{"LATENTS", "latent stream ('-' for standard input)", true, false, {"lat"}}},
+       {{0, "vae", Kind::file, "FILE", "trained VAE", "$SCLDM_VAE, the stream's VAE, ./vae.pt", {}, {"pt"}},
+        {0, "mean", Kind::flag, "", "write the NB means instead of samples"},
+        {0, "library-size", Kind::number, "FLOAT", "library size for every cell [from the stream]"},
+        {0, "genes", Kind::text, "FILE|A,B", "decode only these genes"},
+        {0, "force", Kind::flag, "", "decode latents of another VAE"},
+        {'b', "batch-size", Kind::integer, "INT", "cells per batch", "256"}},
+       {{"scldm sample -n 100 | scldm decode -o gen.h5ad", "Generate 100 cells."}},
+       true,
+       false},
+      {cli::common_options("counts stream or .h5ad", "-")});
+  return c;
+}
+
+}  // namespace scldm

@@ -1,0 +1,363 @@
+#include "cli/options.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace scldm::cli {
+
+std::vector<Option> common_options(const std::string& output_help, const std::string& output_default) {
+  std::vector<Option> o;
+  o.push_back({'o', "output", Kind::file, "FILE", output_help, output_default});
+  o.push_back({'@', "threads", Kind::integer, "INT", "number of threads", "1"});
+  o.push_back({0, "seed", Kind::integer, "INT", "random seed", "0"});
+  o.push_back({0, "device", Kind::text, "DEV", "device: cpu, cuda or cuda:N", "cpu", {"cpu", "cuda", "cuda:0"}});
+  o.push_back({'q', "quiet", Kind::flag, "", "print only errors"});
+  Option verbose{'v', "verbose", Kind::flag, "", "print more detail (repeat for more)"};
+  verbose.repeatable = true;
+  o.push_back(verbose);
+  o.push_back({'h', "help", Kind::flag, "", "print this help and exit"});
+  return o;
+}
+
+// ------------------------------------------------------------------ parsing
+
+namespace {
+
+const Option* find_long(const Command& c, const std::string& name) {
+  for (auto& o : c.options)
+    if (o.long_name == name) return &o;
+  return nullptr;
+}
+
+const Option* find_short(const Command& c, char s) {
+  for (auto& o : c.options)
+    if (o.short_name == s) return &o;
+  return nullptr;
+}
+
+std::string display(const Option& o) { return o.short_name ? std::string("-") + o.short_name : "--" + o.long_name; }
+
+void check_value(const Option& o, const std::string& v) {
+  switch (o.kind) {
+    case Kind::integer:
+      if (!parse_int(v)) throw UsageError(display(o) + ": expected an integer, got '" + v + "'");
+      break;
+    case Kind::number:
+      if (!parse_double(v)) throw UsageError(display(o) + ": expected a number, got '" + v + "'");
+      break;
+    case Kind::choice:
+      if (std::find(o.choices.begin(), o.choices.end(), v) == o.choices.end())
+        throw UsageError(display(o) + ": '" + v + "' is not one of " + join(o.choices, ", "));
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+bool wants_help(const std::vector<std::string>& argv) {
+  for (auto& a : argv) {
+    if (a == "--") return false;
+    if (a == "-h" || a == "--help") return true;
+  }
+  return false;
+}
+
+Args parse(const Command& c, const std::vector<std::string>& argv) {
+  Args args;
+  auto store = [&](const Option& o, const std::string& v) {
+    auto& slot = args.values_[o.long_name];
+    if (!slot.empty() && !o.repeatable && o.kind != Kind::flag)
+      throw UsageError(display(o) + " given more than once");
+    if (o.kind != Kind::flag) check_value(o, v);
+    slot.push_back(v);
+  };
+  bool options_done = false;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (options_done || a == "-" || a.size() < 2 || a[0] != '-') {
+      args.positionals_.push_back(a);
+    } else if (a == "--") {
+      options_done = true;
+    } else if (a[1] == '-') {
+      auto eq = a.find('=');
+      std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      const Option* o = find_long(c, name);
+      if (!o) throw UsageError("unknown option --" + name + " (see 'scldm " + c.name + " --help')");
+      if (o->kind == Kind::flag) {
+        if (eq != std::string::npos) throw UsageError("--" + name + " takes no value");
+        store(*o, "");
+      } else if (eq != std::string::npos) {
+        store(*o, a.substr(eq + 1));
+      } else {
+        if (i + 1 >= argv.size()) throw UsageError("--" + name + " needs a value (" + o->metavar + ")");
+        store(*o, argv[++i]);
+      }
+    } else {
+      // Clustered short flags (-qv); a value may follow attached (-o-) or apart.
+      for (size_t k = 1; k < a.size(); ++k) {
+        const Option* o = find_short(c, a[k]);
+        if (!o) throw UsageError(std::string("unknown option -") + a[k] + " (see 'scldm " + c.name + " --help')");
+        if (o->kind == Kind::flag) {
+          store(*o, "");
+          continue;
+        }
+        if (k + 1 < a.size()) {
+          store(*o, a.substr(k + 1));
+        } else {
+          if (i + 1 >= argv.size()) throw UsageError(std::string("-") + a[k] + " needs a value (" + o->metavar + ")");
+          store(*o, argv[++i]);
+        }
+        break;
+      }
+    }
+  }
+  size_t required = 0, max = 0;
+  bool unbounded = false;
+  for (auto& p : c.positionals) {
+    if (!p.optional) ++required;
+    ++max;
+    unbounded |= p.repeatable;
+  }
+  if (args.positionals_.size() < required)
+    throw UsageError("missing " + c.positionals[args.positionals_.size()].name + " (see 'scldm " + c.name + " --help')");
+  if (!unbounded && args.positionals_.size() > max)
+    throw UsageError("unexpected argument '" + args.positionals_[max] + "'");
+  return args;
+}
+
+bool Args::has(const std::string& name) const { return values_.count(name) > 0; }
+
+int Args::count(const std::string& name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? 0 : int(it->second.size());
+}
+
+std::string Args::text(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->second.back();
+}
+
+int64_t Args::integer(const std::string& name, int64_t fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : *parse_int(it->second.back());
+}
+
+double Args::number(const std::string& name, double fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : *parse_double(it->second.back());
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+int64_t Args::integer_in(const std::string& name, int64_t fallback, int64_t lo, int64_t hi) const {
+  int64_t v = integer(name, fallback);
+  if (v < lo || v > hi)
+    throw UsageError("--" + name + ": " + std::to_string(v) + " is outside [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]");
+  return v;
+}
+
+double Args::number_in(const std::string& name, double fallback, double lo, double hi) const {
+  double v = number(name, fallback);
+  if (v < lo || v > hi) throw UsageError("--" + name + ": value outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return v;
+}
+
+// ---------------------------------------------------------------- rendering
+
+namespace {
+
+std::string option_label(const Option& o) {
+  std::string s = o.short_name ? std::string("-") + o.short_name + ", " : "    ";
+  s += "--" + o.long_name;
+  if (!o.metavar.empty()) s += " " + o.metavar;
+  return s;
+}
+
+std::string option_help(const Option& o) {
+  std::string h = o.help;
+  if (o.kind == Kind::choice) h += " (" + join(o.choices, ", ") + ")";
+  if (!o.default_value.empty()) h += " [" + o.default_value + "]";
+  if (o.repeatable && o.kind != Kind::flag) h += "; repeatable";
+  return h;
+}
+
+// Escapes text for roff: backslashes, and leading dots or quotes.
+std::string roff(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '\\' ? std::string("\\e") : c == '-' ? std::string("\\-") : std::string(1, c);
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
+  return out;
+}
+
+std::string roff_paragraphs(const std::string& text) {
+  // Each line of a description is a paragraph.
+  std::string out;
+  for (auto& para : split(text, '\n')) {
+    if (para.empty()) continue;
+    if (!out.empty()) out += ".PP\n";
+    out += roff(para) + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string synopsis(const Command& c) {
+  std::string s = "scldm " + c.name + " [options]";
+  for (auto& p : c.positionals) {
+    std::string n = p.name + (p.repeatable ? "..." : "");
+    s += p.optional ? " [" + n + "]" : " " + n;
+  }
+  return s;
+}
+
+std::string help_text(const Command& c) {
+  std::ostringstream o;
+  o << "Usage: " << synopsis(c) << "\n\n" << c.summary << "\n";
+  if (!c.implemented) o << "(not implemented yet: the options below are the planned interface)\n";
+  if (!c.positionals.empty()) {
+    o << "\nArguments:\n";
+    for (auto& p : c.positionals) {
+      std::string label = "  " + p.name;
+      o << label << std::string(label.size() < 28 ? 28 - label.size() : 1, ' ') << p.help << "\n";
+    }
+  }
+  o << "\nOptions:\n";
+  for (auto& opt : c.options) {
+    std::string label = "  " + option_label(opt);
+    o << label << std::string(label.size() < 28 ? 28 - label.size() : 1, ' ') << option_help(opt) << "\n";
+  }
+  return o.str();
+}
+
+std::string man_page(const Command& c, const std::string& version, const std::string& date) {
+  std::ostringstream o;
+  std::string upper = "SCLDM-" + c.name;
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  o << ".\\\" Generated from the option table by 'scldm help --man " << c.name << "'; do not edit.\n";
+  o << ".TH " << roff(upper) << " 1 \"" << date << "\" \"scldm " << version << "\" \"scldm manual\"\n";
+  o << ".SH NAME\nscldm\\-" << roff(c.name) << " \\- " << roff(c.summary) << "\n";
+  o << ".SH SYNOPSIS\n.B " << roff(synopsis(c)) << "\n";
+  o << ".SH DESCRIPTION\n" << roff_paragraphs(c.description.empty() ? c.summary : c.description);
+  if (!c.implemented) o << ".PP\nNot implemented yet: the options below are the planned interface.\n";
+  if (!c.positionals.empty()) {
+    o << ".SH ARGUMENTS\n";
+    for (auto& p : c.positionals) o << ".TP\n.I " << roff(p.name) << "\n" << roff(p.help) << "\n";
+  }
+  o << ".SH OPTIONS\n";
+  for (auto& opt : c.options) {
+    o << ".TP\n.B ";
+    if (opt.short_name) o << "\\-" << roff(std::string(1, opt.short_name)) << ", ";
+    o << "\\-\\-" << roff(opt.long_name);
+    if (!opt.metavar.empty()) o << " \" " << opt.metavar << "\"";
+    o << "\n" << roff(option_help(opt)) << "\n";
+  }
+  o << ".SH EXIT STATUS\n0 on success, 1 on a runtime error (bad or unreadable input, failed output), "
+       "2 on a usage error. "
+    << roff(c.exit_status) << "\n";
+  o << ".SH ENVIRONMENT\n"
+    << roff(c.environment.empty() ? "TMPDIR: where standard input is spooled when it holds an HDF5 file."
+                                  : c.environment)
+    << "\n";
+  o << ".SH FILES\n"
+    << roff(c.files.empty() ? "Outputs are written to a temporary file beside the target and renamed when "
+                              "complete, so a failure leaves no partial file."
+                            : c.files)
+    << "\n";
+  if (!c.examples.empty()) {
+    o << ".SH EXAMPLES\n";
+    for (auto& e : c.examples) o << ".PP\n" << roff(e.explanation) << "\n.PP\n.RS\n.nf\n" << roff(e.command) << "\n.fi\n.RE\n";
+  }
+  o << ".SH SEE ALSO\n.BR scldm (1),\n.BR scldm\\-formats (5)\n";
+  return o.str();
+}
+
+std::string man_page_index(const std::vector<const Command*>& commands, const std::string& version,
+                           const std::string& date) {
+  std::ostringstream o;
+  o << ".\\\" Generated from the option tables by 'scldm help --man'; do not edit.\n";
+  o << ".TH SCLDM 1 \"" << date << "\" \"scldm " << version << "\" \"scldm manual\"\n";
+  o << ".SH NAME\nscldm \\- latent diffusion models of single\\-cell gene expression\n";
+  o << ".SH SYNOPSIS\n.B scldm\n.I command\n[options] [arguments]\n";
+  o << ".SH DESCRIPTION\nscldm trains and runs scLDM: a variational autoencoder of integer UMI counts and a "
+       "flow\\-matching prior over its latents. Stages exchange h5ad files and record streams "
+       "(see\n.BR scldm\\-formats (5)),\nand read '\\-' as standard input or output.\n";
+  o << ".SH COMMANDS\n";
+  for (auto* c : commands) o << ".TP\n.B " << roff(c->name) << "\n" << roff(c->summary) << " See\n.BR scldm\\-" << roff(c->name) << " (1).\n";
+  o << ".SH EXIT STATUS\n0 on success, 1 on a runtime error, 2 on a usage error.\n";
+  o << ".SH EXAMPLES\n.nf\nscldm fit\\-vae train.h5ad \\-o vae.pt\nscldm encode train.h5ad \\-\\-vae vae.pt \\-o train.lat\n"
+       "scldm fit\\-prior train.lat \\-\\-condition cell_type \\-o prior.pt\n"
+       "scldm sample \\-\\-prior prior.pt \\-n 5000 \\-\\-condition cell_type=B | scldm decode \\-\\-vae vae.pt \\-o gen.h5ad\n"
+       "scldm convert data.h5ad \\- | scldm info \\-\n.fi\n";
+  o << ".SH SEE ALSO\n";
+  for (auto* c : commands) o << ".BR scldm\\-" << roff(c->name) << " (1),\n";
+  o << ".BR scldm\\-formats (5)\n";
+  return o.str();
+}
+
+std::string bash_completion(const std::vector<const Command*>& commands) {
+  std::ostringstream o;
+  o << "# bash completion for scldm. Generated from the option tables by\n"
+       "# 'scldm help --completion bash'; do not edit.\n"
+       "_scldm() {\n"
+       "  local cur prev cmd\n"
+       "  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n"
+       "  prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
+       "  cmd=\"${COMP_WORDS[1]}\"\n"
+       "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+       "    COMPREPLY=($(compgen -W \"";
+  for (auto* c : commands) o << c->name << " ";
+  o << "help\" -- \"$cur\"))\n    return\n  fi\n  case \"$cmd\" in\n";
+  for (auto* c : commands) {
+    o << "    " << c->name << ")\n      case \"$prev\" in\n";
+    for (auto& opt : c->options) {
+      if (opt.kind == Kind::flag) continue;
+      o << "        ";
+      if (opt.short_name) o << "-" << opt.short_name << "|";
+      o << "--" << opt.long_name << ") ";
+      if (!opt.choices.empty()) o << "COMPREPLY=($(compgen -W \"" << join(opt.choices, " ") << "\" -- \"$cur\")); return;;\n";
+      else if (opt.kind == Kind::file) o << "COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n";
+      else o << "return;;\n";
+    }
+    o << "      esac\n      if [[ \"$cur\" == -* ]]; then\n        COMPREPLY=($(compgen -W \"";
+    for (auto& opt : c->options) {
+      if (opt.short_name) o << "-" << opt.short_name << " ";
+      o << "--" << opt.long_name << " ";
+    }
+    o << "\" -- \"$cur\"))\n      else\n        COMPREPLY=($(compgen -f -- \"$cur\"))\n      fi\n      ;;\n";
+  }
+  o << "  esac\n}\ncomplete -o filenames -F _scldm scldm\n";
+  return o.str();
+}
+
+std::string top_level_help(const std::vector<const Command*>& commands, const std::string& version) {
+  std::ostringstream o;
+  o << "scldm " << version << ": latent diffusion models of single-cell gene expression\n\n"
+    << "Usage: scldm <command> [options] [arguments]\n";
+  std::vector<std::string> groups;
+  for (auto* c : commands)
+    if (std::find(groups.begin(), groups.end(), c->group) == groups.end()) groups.push_back(c->group);
+  for (auto& g : groups) {
+    o << "\n  -- " << g << "\n";
+    for (auto* c : commands)
+      if (c->group == g) {
+        std::string label = "     " + c->name;
+        o << label << std::string(label.size() < 18 ? 18 - label.size() : 1, ' ') << c->summary
+          << (c->implemented ? "" : " (not implemented yet)") << "\n";
+      }
+  }
+  o << "\n'scldm <command> --help' lists a command's options; 'man scldm-<command>' explains it.\n"
+    << "'-' stands for standard input or output. Exit status: 0 ok, 1 error, 2 usage error.\n";
+  return o.str();
+}
+
+}  // namespace scldm::cli

@@ -1,0 +1,91 @@
+// One declarative option table per subcommand. The same table drives
+// parsing, --help, the man pages and the shell completions, so they cannot
+// drift apart (tests/unit/cli_test.cpp and tests/cli/docs.bats check it).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scldm::cli {
+
+enum class Kind { flag, integer, number, text, file, choice };
+
+struct Option {
+  char short_name = 0;  // 0: long form only
+  std::string long_name;
+  Kind kind = Kind::flag;
+  std::string metavar;  // "FILE", "INT"; empty for flags
+  std::string help;
+  std::string default_value;  // shown as [default]
+  std::vector<std::string> choices;  // Kind::choice, and completion values
+  std::vector<std::string> extensions;  // Kind::file: completion filter
+  bool repeatable = false;
+};
+
+struct Positional {
+  std::string name;  // "IN"
+  std::string help;
+  bool optional = false;
+  bool repeatable = false;
+  std::vector<std::string> extensions;
+};
+
+struct Example {
+  std::string command;
+  std::string explanation;
+};
+
+struct Command {
+  std::string name;
+  std::string group;    // Model, Generate, Analyse, Files, Other
+  std::string summary;  // one line
+  std::string description;  // paragraphs separated by blank lines
+  std::vector<Positional> positionals;
+  std::vector<Option> options;
+  std::vector<Example> examples;
+  bool needs_model = false;  // runs in the LibTorch helper
+  bool implemented = true;
+  std::string exit_status;  // extra EXIT STATUS text
+  std::string environment;  // ENVIRONMENT text
+  std::string files;        // FILES text
+};
+
+// The options every command takes (-o, -@, --seed, --device, -q, -v, -h);
+// `output_help` says what -o writes, `output_default` where it goes.
+std::vector<Option> common_options(const std::string& output_help, const std::string& output_default);
+
+class Args {
+ public:
+  bool has(const std::string& name) const;
+  int count(const std::string& name) const;  // times a flag was given
+  std::string text(const std::string& name, const std::string& fallback = "") const;
+  int64_t integer(const std::string& name, int64_t fallback) const;
+  double number(const std::string& name, double fallback) const;
+  std::vector<std::string> all(const std::string& name) const;
+  const std::vector<std::string>& positionals() const { return positionals_; }
+  // Throws a UsageError unless the value lies in [lo, hi].
+  int64_t integer_in(const std::string& name, int64_t fallback, int64_t lo, int64_t hi) const;
+  double number_in(const std::string& name, double fallback, double lo, double hi) const;
+
+ private:
+  friend Args parse(const Command&, const std::vector<std::string>&);
+  std::map<std::string, std::vector<std::string>> values_;
+  std::vector<std::string> positionals_;
+};
+
+// Parses argv after the command name. UsageError on anything wrong.
+Args parse(const Command& command, const std::vector<std::string>& argv);
+bool wants_help(const std::vector<std::string>& argv);
+
+// Renderings of a table.
+std::string help_text(const Command& command);
+std::string synopsis(const Command& command);
+std::string man_page(const Command& command, const std::string& version, const std::string& date);
+std::string man_page_index(const std::vector<const Command*>& commands, const std::string& version,
+                           const std::string& date);
+std::string bash_completion(const std::vector<const Command*>& commands);
+std::string top_level_help(const std::vector<const Command*>& commands, const std::string& version);
+
+}  // namespace scldm::cli

@@ -1,0 +1,30 @@
+// Opening inputs by content, not by name: the first bytes tell h5ad (HDF5),
+// record streams and Matrix Market apart; '-' is standard input.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "io/cells.hpp"
+#include "io/h5ad_reader.hpp"
+#include "util/files.hpp"
+
+namespace scldm {
+
+enum class FileFormat { h5ad, stream, mtx, checkpoint, unknown };
+
+const char* format_name(FileFormat f);
+FileFormat sniff(ByteReader& in);
+
+// An opened input: its format, and a reader positioned at its start.
+struct OpenedInput {
+  FileFormat format = FileFormat::unknown;
+  std::string path;       // as the user named it
+  std::string h5ad_path;  // the file HDF5 opens (a spooled copy of stdin)
+  std::unique_ptr<ByteReader> bytes;  // for streams
+};
+OpenedInput open_input(const std::string& path);
+
+// A source of counts from an h5ad file or a counts stream.
+std::unique_ptr<CountSource> open_counts(const std::string& path, const H5adOptions& options);
+
+}  // namespace scldm

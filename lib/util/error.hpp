@@ -1,0 +1,22 @@
+// Errors carry a one-line message; main() prefixes "scldm <cmd>: " and maps
+// the type to the exit status (Error -> 1, UsageError -> 2).
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace scldm {
+
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// "<file>: <problem>", the form every input and output error takes.
+[[noreturn]] inline void fail(const std::string& file, const std::string& problem) {
+  throw Error(file + ": " + problem);
+}
+
+}  // namespace scldm

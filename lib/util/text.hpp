@@ -1,0 +1,26 @@
+// Small string helpers shared by the option parser and the readers.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scldm {
+
+std::vector<std::string> split(const std::string& s, char sep);
+std::string join(const std::vector<std::string>& parts, const std::string& sep);
+bool ends_with(const std::string& s, const std::string& suffix);
+bool starts_with(const std::string& s, const std::string& prefix);
+std::string lower(std::string s);
+
+// Strict parses: the whole string must be a number ("12x" is not 12).
+std::optional<int64_t> parse_int(const std::string& s);
+std::optional<double> parse_double(const std::string& s);
+
+// "1.5 MB", "312 kB": sizes for people.
+std::string human_bytes(double bytes);
+
+// Quotes a command-line argument the way a shell would need it.
+std::string shell_quote(const std::string& arg);
+
+}  // namespace scldm

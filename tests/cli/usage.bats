@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+load helpers
+
+COMMANDS="fit-vae fit-prior encode sample decode eval classify info convert version"
+
+@test "bare scldm prints usage to stderr and exits 1" {
+  run --separate-stderr scldm
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  [[ "$stderr" == *"Usage: scldm <command>"* ]]
+}
+
+@test "scldm --help and help print grouped usage to stdout" {
+  run scldm --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-- Model"* && "$output" == *"-- Files"* ]]
+  for c in $COMMANDS; do [[ "$output" == *" $c "* ]] || { echo "missing $c"; false; }; done
+}
+
+@test "every subcommand prints its help and exits 0" {
+  for c in $COMMANDS; do
+    run scldm "$c" --help
+    [ "$status" -eq 0 ] || { echo "$c: $output"; false; }
+    [[ "$output" == *"Usage: scldm $c"* ]]
+    [[ "$output" == *"--output"* && "$output" == *"--threads"* && "$output" == *"--seed"* ]]
+  done
+}
+
+@test "unknown command is a usage error" {
+  run scldm frobnicate
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"unknown command 'frobnicate'"* ]]
+}
+
+@test "unknown option and bad integer are usage errors naming the command" {
+  run scldm convert --bogus x
+  [ "$status" -eq 2 ]
+  [[ "$output" == "scldm convert: unknown option --bogus"* ]]
+  run scldm convert -@ 2x in.h5ad
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"expected an integer, got '2x'"* ]]
+  run scldm convert --level 99 in.h5ad
+  [ "$status" -eq 2 ]
+}
+
+@test "commands not implemented yet say so and exit 1" {
+  for c in fit-vae fit-prior encode decode classify; do
+    run scldm "$c" x
+    [ "$status" -eq 1 ] || { echo "$c exited $status"; false; }
+    [[ "$output" == *"not implemented yet"* ]]
+  done
+  for c in sample eval; do
+    run scldm "$c"
+    [ "$status" -eq 1 ] || { echo "$c exited $status"; false; }
+    [[ "$output" == *"not implemented yet"* ]]
+  done
+}
+
+@test "version names scldm, LibTorch, HDF5 and zstd" {
+  run scldm version
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"scldm 0."* && "$output" == *"LibTorch"* && "$output" == *"HDF5 1."* && "$output" == *"zstd 1."* ]]
+}
+
+@test "version -v reaches the LibTorch helper" {
+  [ -x "$(dirname "$SCLDM")/scldm-model" ] || skip "built without LibTorch"
+  run scldm version -v
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"CUDA available:"* ]]
+}
+
+@test "a write error on stdout is reported with exit 1" {
+  [ -w /dev/full ] || skip "no /dev/full"
+  run bash -c "'$SCLDM' version > /dev/full"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"write error"* ]]
+}
