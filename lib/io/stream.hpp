@@ -88,7 +88,8 @@ class StreamReader : public CountSource {
   StreamHeader header_;
   CountSchema schema_;
   std::vector<char> packed_, raw_;
-  void* dctx_ = nullptr;
+  // Owned through a deleter so that a constructor that throws frees it.
+  std::unique_ptr<void, void (*)(void*)> dctx_;
   uint64_t records_read_ = 0, frame_offset_ = 0;
   bool ended_ = false;
 };

@@ -159,6 +159,9 @@ ByteReader::ByteReader(std::string path, size_t buffer_size) : name_(std::move(p
   owns_fd_ = true;
 }
 
+ByteReader::ByteReader(int fd, std::string name, size_t buffer_size)
+    : fd_(fd), name_(std::move(name)), buf_(buffer_size) {}
+
 ByteReader::~ByteReader() {
   if (owns_fd_) ::close(fd_);
 }

@@ -56,6 +56,8 @@ class ByteWriter {
 class ByteReader {
  public:
   explicit ByteReader(std::string path, size_t buffer_size = 1 << 20);
+  // Reads an open descriptor (not closed here); `name` is used in messages.
+  ByteReader(int fd, std::string name, size_t buffer_size = 1 << 20);
   ~ByteReader();
   ByteReader(const ByteReader&) = delete;
   ByteReader& operator=(const ByteReader&) = delete;

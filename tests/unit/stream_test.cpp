@@ -168,3 +168,21 @@ TEST_F(StreamTest, NewerFormatVersionIsRefusedWithAnUpgradeHint) {
     EXPECT_NE(std::string(e.what()).find("upgrade"), std::string::npos);
   }
 }
+
+// Inputs the fuzzer (bench/fuzz.sh) found trouble with: each must give an
+// Error, not a crash. leak-header-throws.scs leaked the zstd context when
+// the header was rejected (the constructor threw before ownership was set).
+TEST(StreamFuzzRegressions, FoundInputsAreCleanErrors) {
+  std::string dir = std::string(SCLDM_SOURCE_DIR) + "/tests/fixtures/fuzz/";
+  for (const char* name : {"leak-header-throws.scs"}) {
+    EXPECT_THROW(
+        {
+          StreamReader r(dir + name);
+          CountBlock b;
+          while (r.next(b)) {
+          }
+        },
+        Error)
+        << name;
+  }
+}
