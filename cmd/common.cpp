@@ -4,6 +4,8 @@
 #include <exception>
 
 #include "cmd/options/tables.hpp"
+#include "io/open.hpp"
+#include "io/select.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
@@ -23,6 +25,20 @@ nlohmann::json provenance(const Invocation& inv, const nlohmann::json& extra) {
                       {"date", utc_timestamp()}};
   for (auto& [k, v] : extra.items()) j[k] = v;
   return j;
+}
+
+H5adOptions h5ad_options(const Invocation& inv) {
+  H5adOptions o;
+  o.layer = inv.args.text("layer");
+  o.use_raw = inv.args.has("raw");
+  o.gene_column = inv.args.text("gene-column");
+  o.allow_non_integer = inv.args.has("allow-non-integer");
+  return o;
+}
+
+std::unique_ptr<CountSource> open_cells(const Invocation& inv, const std::string& path) {
+  refuse_terminal_input(path);
+  return std::make_unique<SelectedSource>(open_counts(path, h5ad_options(inv)), inv.args.all("where"));
 }
 
 void refuse_terminal_input(const std::string& path) {

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/options.hpp"
+#include "io/cells.hpp"
+#include "io/h5ad_reader.hpp"
 
 namespace scldm {
 
@@ -32,6 +34,11 @@ int dispatch(int argc, char** argv, const std::map<std::string, Runner>& runners
 
 // Provenance for outputs: version, command line, seed, time, plus `extra`.
 nlohmann::json provenance(const Invocation& inv, const nlohmann::json& extra = nlohmann::json::object());
+
+// --layer, --raw, --gene-column, --allow-non-integer.
+H5adOptions h5ad_options(const Invocation& inv);
+// Counts from an h5ad file or counts stream, narrowed by --where.
+std::unique_ptr<CountSource> open_cells(const Invocation& inv, const std::string& path);
 
 // Refuses to read binary or h5ad data from a terminal.
 void refuse_terminal_input(const std::string& path);

@@ -16,10 +16,7 @@ int run_convert(const Invocation& inv) {
   opt.format = inv.args.has("output-format") ? inv.args.text("output-format") : format_from_path(opt.output);
   opt.level = int(inv.args.integer_in("level", 1, -50, 19));
   opt.where = inv.args.all("where");
-  opt.h5ad.layer = inv.args.text("layer");
-  opt.h5ad.use_raw = inv.args.has("raw");
-  opt.h5ad.gene_column = inv.args.text("gene-column");
-  opt.h5ad.allow_non_integer = inv.args.has("allow-non-integer");
+  opt.h5ad = h5ad_options(inv);
   opt.provenance = provenance(inv, {{"source", in}});
   convert(in, opt);
   return 0;

@@ -14,16 +14,16 @@ namespace scldm {
 int run_info(const Invocation& inv) {
   std::string path = inv.input(0);
   refuse_terminal_input(path);
-  H5adOptions options;
-  options.layer = inv.args.text("layer");
-  options.use_raw = inv.args.has("raw");
-  options.gene_column = inv.args.text("gene-column");
-  options.allow_non_integer = inv.args.has("allow-non-integer");
+  H5adOptions options = h5ad_options(inv);
   OpenedInput in = open_input(path);
   Summary summary;
   switch (in.format) {
     case FileFormat::h5ad: summary = summarise_h5ad(path, in.h5ad_path, options, inv.args.all("where")); break;
     case FileFormat::stream: summary = summarise_stream(std::move(in.bytes), inv.args.all("where")); break;
+    case FileFormat::checkpoint:
+      if (path == "-") throw UsageError("read a checkpoint from a file, not standard input");
+      summary = summarise_checkpoint(path);
+      break;
     default: {
       char c;
       if (in.bytes->peek(&c, 1) == 0) fail(path, "empty file");

@@ -14,11 +14,13 @@ _scldm() {
       case "$prev" in
         --max-genes) return;;
         --beta) return;;
+        --input) COMPREPLY=($(compgen -W "scale concat" -- "$cur")); return;;
         --embed-dim) return;;
         --latent-tokens) return;;
         --latent-dim) return;;
         --blocks) return;;
         --heads) return;;
+        --cross-heads) return;;
         --preset) COMPREPLY=($(compgen -W "tiny small base" -- "$cur")); return;;
         --epochs) return;;
         --max-steps) return;;
@@ -37,7 +39,7 @@ _scldm() {
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--max-genes --beta --embed-dim --latent-tokens --latent-dim --blocks --heads --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--max-genes --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

@@ -1,11 +1,14 @@
 // The LibTorch helper behind the model commands. `scldm` checks a model
 // command's options and execs this program with the same arguments.
+#include <malloc.h>
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "cmd/common.hpp"
+#include "cmd/runners-model.hpp"
 #include "util/error.hpp"
 
 namespace {
@@ -19,12 +22,27 @@ int print_torch_info() {
   return 0;
 }
 
+// glibc returns LibTorch's large buffers to the OS after every step and
+// faults them back in on the next: keep them (bench/RESULTS.md, "malloc").
+// SCLDM_DEFAULT_MALLOC=1 turns this off, for measuring.
+void keep_freed_memory() {
+  const char* off = getenv("SCLDM_DEFAULT_MALLOC");
+  if (off && *off == '1') return;
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory();
   if (argc == 2 && strcmp(argv[1], "--torch-info") == 0) return print_torch_info();
-  // Model commands land here once their issues are implemented.
-  std::map<std::string, scldm::Runner> runners;
+  std::map<std::string, scldm::Runner> runners = {
+      {"fit-vae", scldm::run_fit_vae},
+      {"encode", scldm::run_encode},
+      {"decode", scldm::run_decode},
+  };
   return scldm::dispatch(argc, argv, runners, [](int, char** av) -> int {
     throw scldm::Error(std::string("the model helper has no command '") + av[1] + "'");
   });

@@ -17,7 +17,7 @@ const cli::Command& command_decode() {
         {'b', "batch-size", Kind::integer, "INT", "cells per batch", "256"}},
        {{"scldm sample -n 100 | scldm decode -o gen.h5ad", "Generate 100 cells."}},
        true,
-       false},
+       true},
       {cli::common_options("counts stream or .h5ad", "-")});
   return c;
 }

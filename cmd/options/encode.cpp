@@ -14,7 +14,7 @@ const cli::Command& command_encode() {
         {'b', "batch-size", Kind::integer, "INT", "cells per batch", "256"}},
        {{"scldm encode train.h5ad --vae vae.pt -o train.lat", "Encode a training set."}},
        true,
-       false},
+       true},
       {cell_input_options(), cli::common_options("latent stream or .h5ad", "-")});
   return c;
 }

@@ -6,20 +6,32 @@ const cli::Command& command_fit_vae() {
   using cli::Kind;
   static const cli::Command c = make_command(
       {"fit-vae", "Model", "train the exchangeable transformer VAE on counts",
-       "Trains the stage-1 autoencoder of scLDM (negative binomial decoder) on the counts of an h5ad file "
-       "or counts stream, holding out a validation fraction, and saves the best and last checkpoints.",
+       "Trains the stage-1 autoencoder of scLDM (MODEL.md section 2: gene-token encoder pooled by cross-attention "
+       "into m latent tokens, decoder back to every gene, negative binomial likelihood) on the counts of an h5ad "
+       "file or counts stream. Cells without counts are skipped.\n"
+       "A fixed fraction of cells (--val-fraction, chosen with --seed) is held out; after each epoch the "
+       "validation NB negative log-likelihood per cell, PCC, MSE and zero accuracy are reported. The checkpoint "
+       "with the best validation likelihood is written to -o, the last one beside it as NAME.last.pt; both hold "
+       "the weights, the optimizer state, the step, the configuration, the gene vocabulary, a fingerprint and "
+       "the metrics, so --resume continues the same run (same steps, learning rates and data order).\n"
+       "Optimiser: AdamW (betas 0.9, 0.95, no weight decay), learning rate warmed up over the first 10 % of "
+       "steps from lr/100, constant, then decayed over the last 10 % to lr/10; gradients clipped at norm 10.",
        {{"DATA", "training counts (.h5ad or counts stream)", false, false, {"h5ad", "scs"}}},
        {{0, "max-genes", Kind::integer, "INT", "most expressed genes per cell the encoder sees", "1024"},
         {0, "beta", Kind::number, "FLOAT", "KL weight of a Gaussian posterior (0: deterministic)", "0"},
-        {0, "embed-dim", Kind::integer, "INT", "token width E"},
-        {0, "latent-tokens", Kind::integer, "INT", "latent tokens m"},
-        {0, "latent-dim", Kind::integer, "INT", "latent width D"},
-        {0, "blocks", Kind::integer, "INT", "transformer blocks in encoder and decoder"},
-        {0, "heads", Kind::integer, "INT", "self-attention heads"}},
-       {{"scldm fit-vae train.h5ad -o vae.pt", "Train with the default preset."}},
+        {0, "input", Kind::choice, "KIND", "input layer: emb*log1p(x), or Linear of both", "scale", {"scale", "concat"}},
+        {0, "embed-dim", Kind::integer, "INT", "token width E [preset]"},
+        {0, "latent-tokens", Kind::integer, "INT", "latent tokens m [preset]"},
+        {0, "latent-dim", Kind::integer, "INT", "latent width D [preset]"},
+        {0, "blocks", Kind::integer, "INT", "transformer blocks in encoder and decoder [preset]"},
+        {0, "heads", Kind::integer, "INT", "self-attention heads [preset]"},
+        {0, "cross-heads", Kind::integer, "INT", "cross-attention heads [preset]"}},
+       {{"scldm fit-vae train.h5ad -o vae.pt", "Train with the default (reference) sizes."},
+        {"scldm fit-vae train.h5ad --preset tiny --max-steps 200 -o try.pt", "A quick small model."},
+        {"scldm fit-vae train.h5ad -o vae.pt --resume vae.last.pt", "Continue an interrupted run."}},
        true,
-       false},
-      {training_options("128", "1e-3"), cell_input_options(), cli::common_options("checkpoint file", "vae.pt")});
+       true},
+      {training_options("128", "1e-3"), cell_input_options(), cli::common_options("best checkpoint", "vae.pt")});
   return c;
 }
 

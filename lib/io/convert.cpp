@@ -18,7 +18,8 @@ std::string companion(const std::string& mtx_path, const std::string& suffix) {
   return base + suffix;
 }
 
-// Writes the counts of `source` in the chosen format; returns cells written.
+}  // namespace
+
 uint64_t write_counts(CountSource& source, const ConvertOptions& opt) {
   const CountSchema& schema = source.schema();
   OutputFile out(opt.output, opt.format == "stream");
@@ -79,6 +80,8 @@ uint64_t write_counts(CountSource& source, const ConvertOptions& opt) {
   out.commit();
   return cells;
 }
+
+namespace {
 
 // Latent streams convert to TSV (for text tools) or to a stream (a filtered copy).
 uint64_t write_latents(StreamReader& reader, const ConvertOptions& opt) {

@@ -22,6 +22,10 @@ struct ConvertOptions {
 // "h5ad" for x.h5ad, "mtx", "tsv"; "stream" for anything else and for "-".
 std::string format_from_path(const std::string& path);
 
+// Writes the cells of `source` in options.format to options.output; returns
+// the number of cells (zero cells is an error).
+uint64_t write_counts(CountSource& source, const ConvertOptions& options);
+
 // Returns the number of cells written.
 uint64_t convert(const std::string& input, const ConvertOptions& options);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "io/checkpoint.hpp"
 #include "io/select.hpp"
 #include "io/stream.hpp"
 #include "util/error.hpp"
@@ -97,6 +98,35 @@ Summary summarise_h5ad(const std::string& user_path, const std::string& real_pat
     f["valid"] = false;
     s.problem = e.what();
   }
+  return s;
+}
+
+Summary summarise_checkpoint(const std::string& path) {
+  Summary s;
+  CheckpointFile ck = read_checkpoint(path);  // checks the CRC of the whole file
+  auto& f = s.facts;
+  auto meta = nlohmann::ordered_json::parse(ck.meta.dump());
+  f["file"] = path;
+  f["format"] = "checkpoint";
+  f["kind"] = meta.value("kind", "?");
+  f["fingerprint"] = meta.value("fingerprint", "");
+  if (meta.contains("genes")) {
+    auto& genes = meta["genes"];
+    f["genes"] = genes.size();
+    std::vector<std::string> first;
+    for (size_t i = 0; i < std::min<size_t>(5, genes.size()); ++i) first.push_back(genes[i]);
+    f["example_genes"] = first;
+  }
+  for (auto* key : {"config", "step", "total_steps", "epoch", "best_val_nll", "metrics", "training", "provenance"})
+    if (meta.contains(key)) f[key] = meta[key];
+  uint64_t params = 0, bytes = 0;
+  for (auto& b : ck.blobs) {
+    bytes += b.bytes.size();
+    if (b.name.rfind("param/", 0) == 0) params += b.bytes.size() / dtype_size(b.dtype);
+  }
+  f["parameters"] = params;
+  f["tensor_bytes"] = bytes;
+  f["valid"] = true;
   return s;
 }
 

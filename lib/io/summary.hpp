@@ -18,6 +18,7 @@ struct Summary {
 
 Summary summarise_h5ad(const std::string& user_path, const std::string& real_path, const H5adOptions& options,
                        const std::vector<std::string>& where);
+Summary summarise_checkpoint(const std::string& path);
 Summary summarise_stream(std::unique_ptr<ByteReader> in, const std::vector<std::string>& where);
 
 // Aligned "key  value" lines; nested objects indent, long lists shorten.

@@ -72,7 +72,9 @@ TEST(Tables, EveryCommandHasUniqueOptionsAndTheCommonOnes) {
     std::set<char> shorts;
     for (auto& o : c->options) {
       EXPECT_TRUE(longs.insert(o.long_name).second) << c->name << " --" << o.long_name;
-      if (o.short_name) EXPECT_TRUE(shorts.insert(o.short_name).second) << c->name << " -" << o.short_name;
+      if (o.short_name) {
+        EXPECT_TRUE(shorts.insert(o.short_name).second) << c->name << " -" << o.short_name;
+      }
       EXPECT_FALSE(o.help.empty()) << c->name << " --" << o.long_name;
     }
     for (auto* common : {"output", "threads", "seed", "device", "quiet", "verbose", "help"})

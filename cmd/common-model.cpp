@@ -1,0 +1,34 @@
+#include "cmd/common-model.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "util/error.hpp"
+
+namespace scldm {
+
+torch::Device setup_torch(const Invocation& inv) {
+  at::set_num_threads(int(inv.args.integer("threads", 1)));
+  std::string name = inv.args.text("device", "cpu");
+  torch::Device device(torch::kCPU);
+  try {
+    device = torch::Device(name);
+  } catch (const c10::Error&) {
+    throw UsageError("--device: cannot parse '" + name + "'");
+  }
+  if (device.is_cuda() && !torch::cuda::is_available()) throw Error("--device " + name + ": no CUDA device is available");
+  if (device.is_cuda() && device.has_index() && device.index() >= int(torch::cuda::device_count()))
+    throw Error("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) + " CUDA devices");
+  return device;
+}
+
+std::string resolve_vae_path(const Invocation& inv, const std::string& recorded) {
+  if (inv.args.has("vae")) return inv.args.text("vae");
+  if (const char* env = getenv("SCLDM_VAE"); env && *env) return env;
+  if (!recorded.empty() && access(recorded.c_str(), R_OK) == 0) return recorded;
+  if (access("vae.pt", R_OK) == 0) return "vae.pt";
+  throw UsageError("no VAE: give --vae FILE (or set SCLDM_VAE, or run where vae.pt is)");
+}
+
+}  // namespace scldm

@@ -1,0 +1,35 @@
+// scldm encode: cells -> latent stream, or an h5ad copy with obsm/X_scldm.
+#include "cmd/common-model.hpp"
+#include "cmd/runners-model.hpp"
+#include "model/encode.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+#include "util/text.hpp"
+
+namespace scldm {
+
+int run_encode(const Invocation& inv) {
+  torch::Device device = setup_torch(inv);
+  std::string vae_path = resolve_vae_path(inv);
+  LoadedVae vae = load_vae(vae_path, device);
+  std::string input = inv.input(0);
+  std::string output = inv.output("-");
+  bool to_h5ad = lower(output).size() > 5 && ends_with(lower(output), ".h5ad");
+  if (to_h5ad && (input == "-" || inv.args.has("where")))
+    throw UsageError("-o x.h5ad copies the input file: it needs an h5ad file as input and no --where");
+  auto source = open_cells(inv, input);
+  CellSet cells = load_cells(*source, vae.genes, false);
+  if (cells.unmatched_genes)
+    note(input + ": " + std::to_string(cells.unmatched_genes) + " genes are not in the VAE's vocabulary (ignored)");
+  EncodeOptions opt;
+  opt.batch_size = inv.args.integer_in("batch-size", 256, 1, 1 << 20);
+  opt.seed = uint64_t(inv.seed());
+  opt.device = device;
+  if (inv.args.has("labels")) opt.labels = split(inv.args.text("labels"), ',');
+  opt.provenance = provenance(inv, {{"vae_fingerprint", vae.fingerprint}, {"vae_path", absolute_path(vae_path)}, {"source", input}});
+  if (to_h5ad) encode_into_h5ad_copy(vae, cells, input, output, opt);
+  else encode_to_stream(vae, cells, output, opt);
+  return 0;
+}
+
+}  // namespace scldm

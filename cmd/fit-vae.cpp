@@ -1,0 +1,56 @@
+// scldm fit-vae: train the VAE on counts.
+#include "cmd/common-model.hpp"
+#include "cmd/runners-model.hpp"
+#include "train/vae_trainer.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace scldm {
+
+namespace {
+
+VaeConfig config_from_options(const Invocation& inv) {
+  VaeConfig c = vae_preset(inv.args.text("preset", "base"));
+  auto size = [&](const char* name, int64_t& field) { field = inv.args.integer_in(name, field, 1, 1 << 16); };
+  size("embed-dim", c.embed);
+  size("latent-tokens", c.tokens);
+  size("latent-dim", c.latent_dim);
+  size("heads", c.heads);
+  size("cross-heads", c.heads_cross);
+  size("max-genes", c.max_genes);
+  c.blocks = inv.args.integer_in("blocks", c.blocks, 0, 256);
+  c.beta = inv.args.number_in("beta", 0, 0, 1e6);
+  c.input = inv.args.text("input", "scale");
+  c.validate();
+  return c;
+}
+
+}  // namespace
+
+int run_fit_vae(const Invocation& inv) {
+  VaeConfig config = config_from_options(inv);
+  VaeTrainOptions opt;
+  opt.epochs = inv.args.integer_in("epochs", 10, 1, 1 << 20);
+  opt.max_steps = inv.args.integer_in("max-steps", 0, 0, int64_t(1) << 40);
+  opt.batch_size = inv.args.integer_in("batch-size", 128, 1, 1 << 20);
+  opt.lr = inv.args.number_in("lr", 1e-3, 1e-12, 10);
+  opt.val_fraction = inv.args.number_in("val-fraction", 0.1, 0, 0.9);
+  opt.seed = uint64_t(inv.seed());
+  opt.checkpoint_every = inv.args.integer_in("checkpoint-every", 0, 0, int64_t(1) << 40);
+  opt.output = inv.output("vae.pt");
+  if (opt.output == "-") throw UsageError("checkpoints are files: give -o FILE");
+  opt.resume = inv.args.text("resume");
+  opt.log = inv.args.text("log");
+  opt.device = setup_torch(inv);
+  std::string data_path = inv.input(0);
+  opt.provenance = provenance(inv, {{"data", data_path}});
+  auto source = open_cells(inv, data_path);
+  CellSet cells = load_cells(*source, {}, true);
+  if (cells.skipped_empty) note(data_path + ": skipped " + std::to_string(cells.skipped_empty) + " cells without counts");
+  detail("training on " + std::to_string(cells.size()) + " cells x " + std::to_string(cells.vocabulary.size()) + " genes");
+  VaeTrainResult r = train_vae(cells, config, opt);
+  note("wrote " + r.best_path + " (best) and " + r.last_path + " (last) after " + std::to_string(r.steps) + " steps");
+  return 0;
+}
+
+}  // namespace scldm

@@ -1,0 +1,11 @@
+// Entry points of the model commands, run inside the LibTorch helper.
+#pragma once
+#include "cmd/common.hpp"
+
+namespace scldm {
+
+int run_fit_vae(const Invocation& inv);
+int run_encode(const Invocation& inv);
+int run_decode(const Invocation& inv);
+
+}  // namespace scldm

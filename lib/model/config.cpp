@@ -1,0 +1,64 @@
+#include "model/config.hpp"
+
+#include "util/error.hpp"
+
+namespace scldm {
+
+nlohmann::json VaeConfig::to_json() const {
+  return {{"n_genes", n_genes},     {"embed", embed},        {"tokens", tokens},
+          {"latent_dim", latent_dim}, {"blocks", blocks},     {"heads", heads},
+          {"heads_cross", heads_cross}, {"mlp_hidden", hidden()}, {"layernorm_eps", layernorm_eps},
+          {"input", input},         {"beta", beta},          {"max_genes", max_genes}};
+}
+
+VaeConfig VaeConfig::from_json(const nlohmann::json& j) {
+  VaeConfig c;
+  c.n_genes = j.at("n_genes");
+  c.embed = j.at("embed");
+  c.tokens = j.at("tokens");
+  c.latent_dim = j.at("latent_dim");
+  c.blocks = j.at("blocks");
+  c.heads = j.at("heads");
+  c.heads_cross = j.at("heads_cross");
+  c.mlp_hidden = j.at("mlp_hidden");
+  c.layernorm_eps = j.at("layernorm_eps");
+  c.input = j.at("input");
+  c.beta = j.at("beta");
+  c.max_genes = j.at("max_genes");
+  return c;
+}
+
+void VaeConfig::validate() const {
+  auto need = [](bool ok, const std::string& what) {
+    if (!ok) throw UsageError(what);
+  };
+  need(embed > 0 && tokens > 0 && latent_dim > 0 && blocks >= 0, "--embed-dim, --latent-tokens, --latent-dim must be positive");
+  need(heads > 0 && embed % heads == 0, "--heads must divide --embed-dim");
+  need(heads_cross > 0 && embed % heads_cross == 0, "cross-attention heads must divide --embed-dim");
+  need(input == "scale" || input == "concat", "--input must be scale or concat");
+  need(beta >= 0, "--beta must be >= 0");
+  need(max_genes > 0, "--max-genes must be positive");
+}
+
+VaeConfig vae_preset(const std::string& name) {
+  VaeConfig c;
+  if (name == "base") return c;
+  if (name == "small") {
+    c.blocks = 2;
+    c.heads = 4;
+    c.heads_cross = 2;
+    return c;
+  }
+  if (name == "tiny") {
+    c.embed = 16;
+    c.tokens = 4;
+    c.latent_dim = 8;
+    c.blocks = 1;
+    c.heads = 2;
+    c.heads_cross = 2;
+    return c;
+  }
+  throw UsageError("--preset: unknown preset '" + name + "' (tiny, small, base)");
+}
+
+}  // namespace scldm

@@ -1,0 +1,36 @@
+// Sizes of the VAE (MODEL.md §2). Torch-free so that `scldm info` and the
+// option checks can read it.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace scldm {
+
+struct VaeConfig {
+  int64_t n_genes = 0;       // G; vocabulary index 0 is padding
+  int64_t embed = 32;        // E
+  int64_t tokens = 16;       // m
+  int64_t latent_dim = 16;   // D
+  int64_t blocks = 8;        // encoder and decoder each
+  int64_t heads = 8;
+  int64_t heads_cross = 4;
+  int64_t mlp_hidden = 0;    // 0: 2/3 * 4E rounded up to a multiple of 4
+  double layernorm_eps = 1e-8;
+  std::string input = "scale";  // scale: emb * log1p(x); concat: Linear([emb | log1p(x)])
+  double beta = 0;           // KL weight of a Gaussian posterior; 0 = deterministic
+  int64_t max_genes = 1024;  // encoder context; more expressed genes are subsampled
+
+  int64_t hidden() const { return mlp_hidden > 0 ? mlp_hidden : ((8 * embed + 2) / 3 + 3) / 4 * 4; }
+  nlohmann::json to_json() const;
+  static VaeConfig from_json(const nlohmann::json& j);
+  // Checks the sizes fit together; throws UsageError naming the option.
+  void validate() const;
+};
+
+// "tiny" (tests), "small" (CPU), "base" (the reference: E 32, m 16, D 16,
+// 8 + 8 blocks, 8 / 4 heads).
+VaeConfig vae_preset(const std::string& name);
+
+}  // namespace scldm

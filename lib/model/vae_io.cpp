@@ -1,0 +1,68 @@
+#include "model/vae_io.hpp"
+
+#include <cstring>
+
+#include "util/error.hpp"
+
+namespace scldm {
+
+Blob tensor_blob(const std::string& name, const torch::Tensor& t) {
+  auto c = t.detach().to(torch::kCPU).contiguous();
+  Blob b{name, c.scalar_type() == torch::kFloat64 ? "float64" : c.scalar_type() == torch::kInt64 ? "int64"
+               : c.scalar_type() == torch::kUInt8 ? "uint8" : "float32",
+         c.sizes().vec(), {}};
+  if (b.dtype == "float32") c = c.to(torch::kFloat32);
+  b.bytes.assign(static_cast<const char*>(c.data_ptr()), size_t(c.numel()) * c.element_size());
+  return b;
+}
+
+torch::Tensor blob_tensor(const Blob& b) {
+  auto type = b.dtype == "float64" ? torch::kFloat64 : b.dtype == "int64" ? torch::kInt64
+              : b.dtype == "uint8" ? torch::kUInt8 : torch::kFloat32;
+  auto t = torch::empty(b.shape, type);
+  memcpy(t.data_ptr(), b.bytes.data(), b.bytes.size());
+  return t;
+}
+
+void add_vae_weights(CheckpointFile& ckpt, Vae& model) {
+  for (auto& p : model->named_parameters()) ckpt.blobs.push_back(tensor_blob("param/" + p.key(), p.value()));
+}
+
+std::string vae_fingerprint(const CheckpointFile& ckpt) {
+  std::string config = ckpt.meta.at("config").dump(), genes = ckpt.meta.at("genes").dump();
+  std::vector<const std::string*> parts{&config, &genes};
+  for (auto& b : ckpt.blobs)
+    if (b.name.rfind("param/", 0) == 0) parts.push_back(&b.bytes);
+  return fingerprint64(parts);
+}
+
+LoadedVae load_vae(const std::string& path, const torch::Device& device) {
+  LoadedVae v;
+  v.file = read_checkpoint(path);
+  auto& meta = v.file.meta;
+  if (meta.value("kind", "") != "vae")
+    fail(path, "is a scldm checkpoint of kind '" + meta.value("kind", "?") + "', not a VAE");
+  try {
+    v.config = VaeConfig::from_json(meta.at("config"));
+    v.genes = meta.at("genes").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, std::string("bad VAE description: ") + e.what());
+  }
+  if (int64_t(v.genes.size()) != v.config.n_genes) fail(path, "gene list does not match the model size");
+  v.model = Vae(v.config);
+  torch::NoGradGuard no_grad;
+  for (auto& p : v.model->named_parameters()) {
+    const Blob* b = v.file.find("param/" + p.key());
+    if (!b) fail(path, "missing weights " + p.key());
+    auto t = blob_tensor(*b);
+    if (t.sizes() != p.value().sizes()) fail(path, "weights " + p.key() + " have the wrong shape");
+    p.value().copy_(t);
+  }
+  v.fingerprint = meta.value("fingerprint", "");
+  if (v.fingerprint != vae_fingerprint(v.file)) fail(path, "fingerprint does not match the weights (corrupt?)");
+  v.model->to(device);
+  v.model->eval();
+  return v;
+}
+
+}  // namespace scldm

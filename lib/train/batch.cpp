@@ -1,0 +1,62 @@
+#include "train/batch.hpp"
+
+#include <numeric>
+#include <random>
+
+namespace scldm {
+
+uint64_t mix_seed(uint64_t a, uint64_t b) {
+  uint64_t z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& which, int64_t max_genes, uint64_t seed,
+                           const torch::Device& device) {
+  int64_t longest = 1;
+  for (size_t c : which) longest = std::max<int64_t>(longest, std::min<int64_t>(int64_t(cells.expressed(c)), max_genes));
+  auto B = int64_t(which.size());
+  auto genes = torch::zeros({B, longest}, torch::kInt64);
+  auto counts = torch::zeros({B, longest}, torch::kFloat32);
+  auto mask = torch::zeros({B, longest}, torch::kBool);
+  auto g = genes.accessor<int64_t, 2>();
+  auto x = counts.accessor<float, 2>();
+  auto m = mask.accessor<bool, 2>();
+  std::vector<size_t> order;
+  for (int64_t b = 0; b < B; ++b) {
+    size_t c = which[size_t(b)], n = cells.expressed(c), start = size_t(cells.indptr[c]);
+    order.resize(n);
+    std::iota(order.begin(), order.end(), 0);
+    if (int64_t(n) > max_genes) {  // a uniform subset, without replacement
+      std::mt19937_64 rng(mix_seed(seed, c));
+      for (int64_t k = 0; k < max_genes; ++k) std::swap(order[size_t(k)], order[k + rng() % (n - size_t(k))]);
+      order.resize(size_t(max_genes));
+    }
+    for (size_t k = 0; k < order.size(); ++k) {
+      g[b][int64_t(k)] = cells.genes[start + order[k]];
+      x[b][int64_t(k)] = cells.counts[start + order[k]];
+      m[b][int64_t(k)] = true;
+    }
+  }
+  return {genes.to(device), counts.to(device), mask.to(device)};
+}
+
+torch::Tensor dense_counts(const CellSet& cells, const std::vector<size_t>& which, int64_t n_genes,
+                           const torch::Device& device) {
+  auto out = torch::zeros({int64_t(which.size()), n_genes}, torch::kFloat32);
+  auto a = out.accessor<float, 2>();
+  for (size_t b = 0; b < which.size(); ++b) {
+    size_t c = which[b];
+    for (uint64_t k = cells.indptr[c]; k < cells.indptr[c + 1]; ++k) a[int64_t(b)][cells.genes[k] - 1] = cells.counts[k];
+  }
+  return out.to(device);
+}
+
+torch::Tensor library_sizes(const CellSet& cells, const std::vector<size_t>& which, const torch::Device& device) {
+  auto out = torch::empty({int64_t(which.size())}, torch::kFloat32);
+  for (size_t b = 0; b < which.size(); ++b) out[int64_t(b)] = float(cells.library_size[which[b]]);
+  return out.to(device);
+}
+
+}  // namespace scldm

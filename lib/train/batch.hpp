@@ -1,0 +1,23 @@
+// Turning cells into model inputs. A cell's input depends only on the cell
+// and a seed, never on its batch companions: padding is masked, and when a
+// cell has more expressed genes than the context, the kept genes are drawn
+// from a generator seeded by (seed, cell).
+#pragma once
+#include <torch/torch.h>
+
+#include "model/vae.hpp"
+#include "train/cells.hpp"
+
+namespace scldm {
+
+EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& which, int64_t max_genes, uint64_t seed,
+                           const torch::Device& device);
+// Counts over the whole vocabulary, [B, G].
+torch::Tensor dense_counts(const CellSet& cells, const std::vector<size_t>& which, int64_t n_genes,
+                           const torch::Device& device);
+torch::Tensor library_sizes(const CellSet& cells, const std::vector<size_t>& which, const torch::Device& device);
+
+// splitmix64: cheap, well-mixed seeds for per-cell and per-step generators.
+uint64_t mix_seed(uint64_t a, uint64_t b);
+
+}  // namespace scldm

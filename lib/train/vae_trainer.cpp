@@ -1,0 +1,278 @@
+#include "train/vae_trainer.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "io/checkpoint.hpp"
+#include "model/encode.hpp"
+#include "model/vae_io.hpp"
+#include "train/batch.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+#include "util/log.hpp"
+#include "util/text.hpp"
+
+namespace scldm {
+
+double wsd_learning_rate(double lr, int64_t step, int64_t total) {
+  int64_t phase = std::max<int64_t>(1, total / 10);
+  if (step < phase) return lr / 100 + (lr - lr / 100) * double(step) / double(phase);
+  int64_t decay_start = total - phase;
+  if (step < decay_start) return lr;
+  double f = double(step - decay_start) / double(phase);
+  return lr + (lr / 10 - lr) * std::min(1.0, f);
+}
+
+std::string last_checkpoint_path(const std::string& output) {
+  std::string base = ends_with(output, ".pt") ? output.substr(0, output.size() - 3) : output;
+  return base + ".last.pt";
+}
+
+namespace {
+
+using Indices = std::vector<size_t>;
+
+// Fixed split: a permutation from the seed; the first part validates.
+void split(size_t n, double fraction, uint64_t seed, Indices& train, Indices& val) {
+  Indices all(n);
+  std::iota(all.begin(), all.end(), 0);
+  std::mt19937_64 rng(mix_seed(seed, 0x5EED));
+  std::shuffle(all.begin(), all.end(), rng);
+  size_t n_val = size_t(std::floor(double(n) * fraction));
+  if (fraction > 0 && n_val == 0 && n > 1) n_val = 1;
+  val.assign(all.begin(), all.begin() + long(n_val));
+  train.assign(all.begin() + long(n_val), all.end());
+  std::sort(val.begin(), val.end());
+}
+
+Indices epoch_order(const Indices& train, uint64_t seed, int64_t epoch) {
+  Indices order = train;
+  std::mt19937_64 rng(mix_seed(seed, uint64_t(epoch) + 1));
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+ValidationResult validate(Vae& model, const CellSet& data, const Indices& val, int64_t batch, uint64_t seed,
+                          const torch::Device& device) {
+  ValidationResult r;
+  if (val.empty()) return r;
+  torch::NoGradGuard no_grad;
+  model->eval();
+  int64_t G = model->config.n_genes;
+  std::vector<float> real, recon;
+  double nll = 0;
+  for (size_t start = 0; start < val.size(); start += size_t(batch)) {
+    Indices which(val.begin() + long(start), val.begin() + long(std::min(val.size(), start + size_t(batch))));
+    auto z = model->encode(encoder_batch(data, which, model->config.max_genes, seed, device)).first;
+    auto dec = model->decode(z, library_sizes(data, which, device));
+    auto x = dense_counts(data, which, G, device);
+    nll += -nb_log_prob(x, dec.mu, dec.theta).sum().item<double>();
+    auto sample = torch::empty_like(dec.mu, torch::kCPU);
+    for (size_t b = 0; b < which.size(); ++b)
+      sample[int64_t(b)].copy_(sample_nb_cell(dec.mu[int64_t(b)], dec.theta, mix_seed(seed ^ 0xEA1, which[b])));
+    auto xc = x.to(torch::kCPU).contiguous();
+    real.insert(real.end(), xc.data_ptr<float>(), xc.data_ptr<float>() + xc.numel());
+    recon.insert(recon.end(), sample.data_ptr<float>(), sample.data_ptr<float>() + sample.numel());
+  }
+  model->train();
+  r.cells = val.size();
+  r.nll = nll / double(val.size());
+  r.recon = recon_metrics(real.data(), recon.data(), val.size(), size_t(G));
+  return r;
+}
+
+// Writes the TSV or JSON-lines log, one line per step or validation.
+class MetricsLog {
+ public:
+  MetricsLog(const std::string& path, bool append) : path_(path) {
+    if (path.empty()) return;
+    json_ = ends_with(path, ".jsonl");
+    file_ = fopen(path.c_str(), append ? "a" : "w");
+    if (!file_) fail(path, "cannot write the log");
+    if (!json_ && !append) fputs("step\tepoch\tkind\tlr\tloss\tgrad_norm\tval_nll\tval_pcc\tval_mse\tval_zero_acc\n", file_);
+  }
+  ~MetricsLog() {
+    if (file_) fclose(file_);
+  }
+  void write(const nlohmann::json& row) {
+    if (!file_) return;
+    if (json_) {
+      fprintf(file_, "%s\n", row.dump().c_str());
+    } else {
+      std::string line;
+      for (auto* key : {"step", "epoch", "kind", "lr", "loss", "grad_norm", "val_nll", "val_pcc", "val_mse", "val_zero_acc"}) {
+        if (!line.empty() || key != std::string("step")) line += '\t';
+        if (row.contains(key)) line += row[key].is_string() ? row[key].get<std::string>() : row[key].dump();
+      }
+      fprintf(file_, "%s\n", line.c_str());
+    }
+    fflush(file_);
+  }
+
+ private:
+  std::string path_;
+  FILE* file_ = nullptr;
+  bool json_ = false;
+};
+
+nlohmann::json metrics_json(const ValidationResult& v) {
+  return {{"val_nll", v.nll}, {"val_pcc", v.recon.pcc}, {"val_mse", v.recon.mse}, {"val_zero_acc", v.recon.zero_accuracy},
+          {"val_cells", v.cells}};
+}
+
+std::string optimizer_bytes(torch::optim::AdamW& opt) {
+  torch::serialize::OutputArchive ar;
+  opt.save(ar);
+  std::ostringstream os;
+  ar.save_to(os);
+  return os.str();
+}
+
+void restore_optimizer(torch::optim::AdamW& opt, const std::string& bytes) {
+  torch::serialize::InputArchive ar;
+  std::istringstream is(bytes);
+  ar.load_from(is);
+  opt.load(ar);
+}
+
+// Gradients of all ranks are averaged here once training runs over c10d.
+void reduce_gradients(Vae&, int world_size) {
+  if (world_size != 1) throw Error("data-parallel training is not available in this build");
+}
+
+}  // namespace
+
+VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const VaeTrainOptions& opt) {
+  VaeConfig config = config_in;
+  config.n_genes = int64_t(data.vocabulary.size());
+  config.validate();
+  Indices train, val;
+  split(data.size(), opt.val_fraction, opt.seed, train, val);
+  if (train.empty()) throw Error("no training cells left after the validation split");
+  const int64_t steps_per_epoch = int64_t((train.size() + size_t(opt.batch_size) - 1) / size_t(opt.batch_size));
+  const int64_t total = opt.max_steps > 0 ? opt.max_steps : opt.epochs * steps_per_epoch;
+
+  torch::manual_seed(opt.seed);
+  Vae model(config);
+  model->to(opt.device);
+  torch::optim::AdamW optimizer(model->parameters(),
+                                torch::optim::AdamWOptions(opt.lr).betas({0.9, 0.95}).weight_decay(0).eps(1e-8));
+  int64_t step = 0;
+  double best = INFINITY;
+  if (!opt.resume.empty()) {
+    CheckpointFile ck = read_checkpoint(opt.resume);
+    if (ck.meta.value("kind", "") != "vae") fail(opt.resume, "not a VAE checkpoint");
+    if (ck.meta.at("genes").get<std::vector<std::string>>() != data.vocabulary)
+      fail(opt.resume, "was trained on other genes than this data");
+    if (ck.meta.at("config") != config.to_json()) fail(opt.resume, "its model sizes differ from the options given");
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->named_parameters()) p.value().copy_(blob_tensor(*ck.find("param/" + p.key())));
+    const Blob* ob = ck.find("optimizer");
+    if (!ob) fail(opt.resume, "holds no optimizer state (not a training checkpoint)");
+    restore_optimizer(optimizer, ob->bytes);
+    step = ck.meta.at("step");
+    best = ck.meta.value("best_val_nll", INFINITY);
+    note("resuming " + opt.resume + " at step " + std::to_string(step) + " of " + std::to_string(total));
+  }
+  MetricsLog log(opt.rank == 0 ? opt.log : "", !opt.resume.empty());
+  VaeTrainResult result;
+  result.best_path = opt.output;
+  result.last_path = last_checkpoint_path(opt.output);
+
+  auto save = [&](const std::string& path, const ValidationResult& v) {
+    if (opt.rank != 0) return;
+    CheckpointFile ck;
+    ck.meta = {{"kind", "vae"},
+               {"config", config.to_json()},
+               {"genes", data.vocabulary},
+               {"step", step},
+               {"epoch", double(step) / double(steps_per_epoch)},
+               {"total_steps", total},
+               {"best_val_nll", best},
+               {"metrics", metrics_json(v)},
+               {"training", {{"seed", opt.seed}, {"batch_size", opt.batch_size}, {"lr", opt.lr},
+                             {"val_fraction", opt.val_fraction}, {"cells", data.size()}, {"train_cells", train.size()},
+                             {"val_cells", val.size()}}},
+               {"provenance", opt.provenance}};
+    add_vae_weights(ck, model);
+    ck.blobs.push_back({"optimizer", "uint8", {}, optimizer_bytes(optimizer)});
+    ck.blobs.back().shape = {int64_t(ck.blobs.back().bytes.size())};
+    ck.meta["fingerprint"] = vae_fingerprint(ck);
+    write_checkpoint(path, ck);
+  };
+
+  Progress progress("training", uint64_t(total));
+  Indices order;
+  int64_t order_epoch = -1;
+  ValidationResult last_val;
+  model->train();
+  while (step < total) {
+    int64_t epoch = step / steps_per_epoch, pos = step % steps_per_epoch;
+    if (epoch != order_epoch) {
+      order = epoch_order(train, opt.seed, epoch);
+      order_epoch = epoch;
+    }
+    size_t begin = size_t(pos * opt.batch_size), end = std::min(order.size(), begin + size_t(opt.batch_size));
+    Indices batch;  // this rank's slice of the batch
+    for (size_t i = begin + size_t(opt.rank); i < end; i += size_t(opt.world_size)) batch.push_back(order[i]);
+    uint64_t step_seed = mix_seed(opt.seed, uint64_t(step) + 0x100000);
+    double lr = wsd_learning_rate(opt.lr, step, total);
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+
+    auto [z, logvar] = model->encode(encoder_batch(data, batch, config.max_genes, step_seed, opt.device));
+    torch::Tensor kl;
+    if (config.beta > 0) {
+      auto gen = at::detail::createCPUGenerator(step_seed);
+      auto eps = torch::randn(z.sizes(), gen).to(opt.device);
+      kl = 0.5 * (z.pow(2) + logvar.exp() - 1 - logvar).sum({1, 2}).mean();
+      z = z + eps * torch::exp(0.5 * logvar);
+    }
+    auto dec = model->decode(z, library_sizes(data, batch, opt.device));
+    auto x = dense_counts(data, batch, config.n_genes, opt.device);
+    auto loss = -nb_log_prob(x, dec.mu, dec.theta).sum(1).mean();
+    if (kl.defined()) loss = loss + config.beta * kl;
+    optimizer.zero_grad();
+    loss.backward();
+    reduce_gradients(model, opt.world_size);
+    double grad_norm = torch::nn::utils::clip_grad_norm_(model->parameters(), opt.clip);
+    optimizer.step();
+    ++step;
+    double loss_value = loss.item<double>();
+    if (!std::isfinite(loss_value)) throw Error("training diverged at step " + std::to_string(step) + " (loss is not finite); try a lower --lr");
+    log.write({{"step", step}, {"epoch", epoch}, {"kind", "train"}, {"lr", lr}, {"loss", loss_value}, {"grad_norm", grad_norm}});
+    progress.update(uint64_t(step));
+
+    bool epoch_end = step % steps_per_epoch == 0 || step == total;
+    if (epoch_end) {
+      last_val = validate(model, data, val, opt.batch_size, opt.seed, opt.device);
+      nlohmann::json row = metrics_json(last_val);
+      row["step"] = step;
+      row["epoch"] = epoch;
+      row["kind"] = "val";
+      log.write(row);
+      if (!val.empty()) {
+        progress.finish();
+        note("epoch " + std::to_string(epoch + 1) + ": val NLL " + std::to_string(last_val.nll) + ", PCC " +
+             std::to_string(last_val.recon.pcc));
+      }
+      bool improved = val.empty() || last_val.nll < best;
+      if (improved) {
+        best = val.empty() ? best : last_val.nll;
+        save(opt.output, last_val);
+      }
+      save(result.last_path, last_val);
+    } else if (opt.checkpoint_every > 0 && step % opt.checkpoint_every == 0) {
+      save(result.last_path, last_val);
+    }
+  }
+  progress.finish();
+  result.steps = step;
+  result.best_val_nll = best;
+  result.last = last_val;
+  return result;
+}
+
+}  // namespace scldm

@@ -1,0 +1,62 @@
+// Training the VAE (MODEL.md §2): AdamW, warmup-stable-decay learning rate,
+// gradient clipping, a fixed validation split, best and last checkpoints.
+//
+// Everything that varies from step to step (data order, gene subsets, noise)
+// is derived from (seed, step), so a resumed run continues exactly as an
+// uninterrupted one. The loop is written for data parallelism: each rank
+// takes its own slice of every batch, gradients pass through
+// reduce_gradients() (a no-op on one process; an all-reduce over c10d later)
+// and only rank 0 writes files.
+#pragma once
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "eval/recon.hpp"
+#include "model/config.hpp"
+#include "train/cells.hpp"
+
+namespace scldm {
+
+struct VaeTrainOptions {
+  int64_t epochs = 10;
+  int64_t max_steps = 0;  // 0: epochs decide
+  int64_t batch_size = 128;
+  double lr = 1e-3;
+  double val_fraction = 0.1;
+  double clip = 10;
+  uint64_t seed = 0;
+  int64_t checkpoint_every = 0;
+  std::string output = "vae.pt";  // best checkpoint; the last goes to <output minus .pt>.last.pt
+  std::string resume;
+  std::string log;  // TSV, or JSON lines when it ends in .jsonl
+  torch::Device device = torch::kCPU;
+  int rank = 0, world_size = 1;
+  nlohmann::json provenance = nlohmann::json::object();
+};
+
+struct ValidationResult {
+  double nll = 0;  // NB negative log-likelihood per cell, summed over genes
+  ReconMetrics recon;
+  size_t cells = 0;
+};
+
+struct VaeTrainResult {
+  int64_t steps = 0;
+  double best_val_nll = 0;
+  ValidationResult last;
+  std::string best_path, last_path;
+};
+
+// Learning rate at `step` of `total` (MODEL.md: warm-up over the first 10 %
+// from lr/100, constant, decay over the last 10 % to lr/10).
+double wsd_learning_rate(double lr, int64_t step, int64_t total);
+
+std::string last_checkpoint_path(const std::string& output);
+
+VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config, const VaeTrainOptions& options);
+
+}  // namespace scldm
