@@ -34,8 +34,16 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& xq, const torch::Tenso
   auto kh = split_heads(kvs.narrow(-1, 0, embed));
   auto vh = split_heads(kvs.narrow(-1, embed, embed));
   auto scores = torch::matmul(qh, kh.transpose(-2, -1)) / std::sqrt(double(d));
-  if (key_mask.defined()) scores = scores.masked_fill(key_mask.logical_not().unsqueeze(1).unsqueeze(1), -INFINITY);
-  auto out = torch::matmul(torch::softmax(scores, -1), vh);  // [B, h, Lq, d]
+  torch::Tensor weights;
+  if (key_mask.defined()) {
+    scores = scores.masked_fill(key_mask.logical_not().unsqueeze(1).unsqueeze(1), -INFINITY);
+    // A cell without expressed genes attends to nothing (not NaN): zero weights.
+    auto empty = key_mask.any(-1).logical_not().view({-1, 1, 1, 1});
+    weights = torch::softmax(scores, -1).masked_fill(empty, 0);
+  } else {
+    weights = torch::softmax(scores, -1);
+  }
+  auto out = torch::matmul(weights, vh);  // [B, h, Lq, d]
   out = out.transpose(1, 2).reshape({out.size(0), out.size(2), embed});
   return o(out);
 }
@@ -109,11 +117,23 @@ std::pair<torch::Tensor, torch::Tensor> VaeImpl::encode(const EncoderBatch& batc
   return {z, logvar};
 }
 
+namespace {
+// Decoder trunk shared by decode() and gene_logits(): latents to m tokens.
+torch::Tensor decoder_tokens(VaeImpl& v, const torch::Tensor& z) {
+  auto h = v.from_lat(ln0(z, v.config.layernorm_eps));
+  for (auto& block : *v.dec) h = block->as<Block>()->forward(h);
+  return h;
+}
+}  // namespace
+
+torch::Tensor VaeImpl::gene_logits(const torch::Tensor& z, const torch::Tensor& genes) {
+  auto queries = emb(genes).unsqueeze(0);  // [1, Q, E], shared by the batch
+  return head(dec_ca(queries, decoder_tokens(*this, z))).squeeze(-1);
+}
+
 Decoded VaeImpl::decode(const torch::Tensor& z, const torch::Tensor& library_size) {
-  auto h = from_lat(ln0(z, config.layernorm_eps));
-  for (auto& block : *dec) h = block->as<Block>()->forward(h);
   auto all_genes = emb->weight.narrow(0, 1, config.n_genes).unsqueeze(0);  // [1, G, E]
-  auto out = dec_ca(all_genes, h);                                       // [B, G, E]
+  auto out = dec_ca(all_genes, decoder_tokens(*this, z));                 // [B, G, E]
   Decoded d;
   d.logits = head(out).squeeze(-1);
   d.mu = torch::softmax(d.logits, -1) * library_size.unsqueeze(-1);

@@ -66,6 +66,9 @@ struct VaeImpl : torch::nn::Module {
   std::pair<torch::Tensor, torch::Tensor> encode(const EncoderBatch& batch);
   // Decodes latents [B, m, D] with library sizes [B] over all G genes.
   Decoded decode(const torch::Tensor& z, const torch::Tensor& library_size);
+  // Per-gene logits [B, Q] for the queried vocabulary indices `genes` [Q]
+  // (permutation-equivariant: permuting the queries permutes the output).
+  torch::Tensor gene_logits(const torch::Tensor& z, const torch::Tensor& genes);
 
   VaeConfig config;
   torch::nn::Embedding emb{nullptr};

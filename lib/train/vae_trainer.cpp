@@ -264,9 +264,10 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
         save(opt.output, last_val);
       }
       save(result.last_path, last_val);
-    } else if (opt.checkpoint_every > 0 && step % opt.checkpoint_every == 0) {
+    } else if ((opt.checkpoint_every > 0 && step % opt.checkpoint_every == 0) || step == opt.stop_after) {
       save(result.last_path, last_val);
     }
+    if (step == opt.stop_after) break;
   }
   progress.finish();
   result.steps = step;

@@ -30,6 +30,7 @@ struct VaeTrainOptions {
   double clip = 10;
   uint64_t seed = 0;
   int64_t checkpoint_every = 0;
+  int64_t stop_after = 0;  // > 0: stop at this step as an interruption would (tests)
   std::string output = "vae.pt";  // best checkpoint; the last goes to <output minus .pt>.last.pt
   std::string resume;
   std::string log;  // TSV, or JSON lines when it ends in .jsonl

@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# The VAE commands end to end on a small fixture: tiny models, few steps.
+load helpers
+
+setup_file() {
+  load helpers
+  make_fixtures
+  cd "$BATS_FILE_TMPDIR"
+  "$SCLDM" fit-vae "$FX/base.h5ad" --preset tiny --max-steps 6 -b 16 -o vae.pt -q
+  "$SCLDM" fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 -b 16 --seed 9 -o other.pt -q
+}
+setup() { FX="$BATS_FILE_TMPDIR/fx"; M="$BATS_FILE_TMPDIR"; cd "$BATS_TEST_TMPDIR"; }
+
+@test "fit-vae writes the best and last checkpoints, which info describes" {
+  [ -f "$M/vae.pt" ] && [ -f "$M/vae.last.pt" ]
+  run scldm info --json "$M/vae.pt"
+  [ "$status" -eq 0 ]
+  echo "$output" | "$PY" -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["kind"] == "vae" and j["genes"] == 30 and j["config"]["tokens"] == 4, j
+assert len(j["fingerprint"]) == 16 and j["valid"]
+assert j["training"]["cells"] == 39, j["training"]  # the all-zero cell is skipped
+'
+}
+
+@test "encode writes every cell's latent, labels and library size" {
+  scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat
+  run scldm info --json x.lat
+  echo "$output" | "$PY" -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["kind"] == "latent" and j["shape"] == [4, 8] and j["records"] == 40, j
+assert [l["name"] for l in j["labels"]] == ["cell_type", "condition"]
+assert j["provenance"]["vae_fingerprint"]
+'
+  scldm convert x.lat -O tsv -o x.tsv
+  [ "$(head -1 x.tsv | awk -F'\t' '{print NF}')" -eq $((3 + 1 + 32)) ]
+}
+
+@test "encode -o x.h5ad adds obsm/X_scldm for scanpy users (anndata)" {
+  scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.h5ad
+  "$PY" - "$FX/base.h5ad" <<'PY'
+import sys
+import anndata
+a, b = anndata.read_h5ad(sys.argv[1]), anndata.read_h5ad("x.h5ad")
+assert b.obsm["X_scldm"].shape == (40, 32)
+assert (a.X != b.X).nnz == 0 and list(a.obs_names) == list(b.obs_names)
+PY
+  scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o y.lat
+  scldm convert y.lat -O tsv -o y.tsv
+  "$PY" -c '
+import anndata, numpy as np
+z = anndata.read_h5ad("x.h5ad").obsm["X_scldm"]
+t = np.loadtxt("y.tsv", delimiter="\t", skiprows=1, usecols=range(4, 36))
+assert np.array_equal(z, t.astype(np.float32)), abs(z - t).max()
+'
+}
+
+@test "encode | decode reconstructs counts that anndata reads" {
+  scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" | scldm decode --vae "$M/vae.pt" -o recon.h5ad
+  "$PY" - "$FX/base.h5ad" <<'PY'
+import sys
+import anndata, numpy as np
+a, r = anndata.read_h5ad(sys.argv[1]), anndata.read_h5ad("recon.h5ad")
+assert r.shape == a.shape and list(r.var_names) == list(a.var_names)
+assert list(r.obs.cell_type.astype(str)) == list(a.obs.cell_type.astype(str))
+x = r.X.toarray()
+assert (x >= 0).all() and (x == np.round(x)).all()
+assert "vae_fingerprint" in r.uns["scldm"]
+PY
+}
+
+@test "decode finds the VAE the stream names, and refuses another one" {
+  scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat
+  run bash -c "'$SCLDM' decode x.lat > a.scs"
+  [ "$status" -eq 0 ]
+  run scldm decode x.lat --vae "$M/other.pt" -o b.scs
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"x.lat: the latents come from another VAE"*"--force"* ]]
+  assert_no_output b.scs
+  run scldm decode x.lat --vae "$M/other.pt" --force -o b.scs
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"warning"* ]]
+}
+
+@test "decoding is reproducible and independent of the batch size" {
+  scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat
+  scldm decode x.lat --vae "$M/vae.pt" --seed 5 -b 7 -o a.tsv
+  scldm decode x.lat --vae "$M/vae.pt" --seed 5 -b 64 -o b.tsv
+  cmp a.tsv b.tsv
+  scldm decode x.lat --vae "$M/vae.pt" --seed 6 -b 64 -o c.tsv
+  ! cmp -s a.tsv c.tsv
+}
+
+@test "decode --genes writes only those genes" {
+  scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat
+  scldm decode x.lat --vae "$M/vae.pt" --genes GENE3,GENE0 -o g.tsv
+  head -1 g.tsv | grep -qx "cell	cell_type	condition	GENE3	GENE0"
+  run scldm decode x.lat --vae "$M/vae.pt" --genes NOPE -o g.tsv
+  [ "$status" -eq 1 ]
+}
+
+@test "fit-vae on bad counts fails cleanly and writes nothing" {
+  run scldm fit-vae "$FX/nan.h5ad" --preset tiny --max-steps 1 -o bad.pt
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"nan.h5ad: cell 7 ('cell007'): count is NaN"* ]]
+  assert_no_output bad.pt
+  run scldm fit-vae "$FX/base.h5ad" -o -
+  [ "$status" -eq 2 ]
+  run scldm fit-vae "$FX/base.h5ad" --heads 5 -o x.pt
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--heads must divide"* ]]
+}
+
+@test "encode refuses a VAE with none of the data's genes, and a non-VAE file" {
+  "$PY" - "$FX/base.h5ad" <<'PY'
+import sys
+import anndata
+a = anndata.read_h5ad(sys.argv[1])
+a.var_names = [f"OTHER{i}" for i in range(a.n_vars)]
+a.write_h5ad("other_genes.h5ad")
+PY
+  run scldm encode other_genes.h5ad --vae "$M/vae.pt" -o x.lat
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"other_genes.h5ad: none of its 30 genes is in the model's vocabulary"* ]]
+  run scldm encode "$FX/base.h5ad" --vae "$FX/base.h5ad" -o x.lat
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"not a scldm checkpoint"* ]]
+}
+
+@test "fit-vae --resume continues to the same model as one run" {
+  scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 6 -b 16 -o full.pt -q
+  scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 6 -b 16 -o part.pt -q --resume "$M/vae.last.pt"
+  # vae.last.pt already reached step 6: resuming it changes nothing.
+  a=$(scldm info --json full.last.pt | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')
+  b=$(scldm info --json "$M/vae.last.pt" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')
+  [ "$a" = "$b" ]
+}
