@@ -243,7 +243,11 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
     double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value)) throw Error("training diverged at step " + std::to_string(step) + " (loss is not finite); try a lower --lr");
     log.write({{"step", step}, {"epoch", epoch}, {"kind", "train"}, {"lr", lr}, {"loss", loss_value}, {"grad_norm", grad_norm}});
-    progress.update(uint64_t(step));
+    if (stderr_is_terminal()) {
+      char status[64];
+      snprintf(status, sizeof status, "loss %.1f", loss_value);
+      progress.update(uint64_t(step), status);
+    }
 
     bool epoch_end = step % steps_per_epoch == 0 || step == total;
     if (epoch_end) {

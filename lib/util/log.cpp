@@ -36,7 +36,7 @@ Progress::Progress(std::string what, uint64_t total)
 
 Progress::~Progress() { finish(); }
 
-void Progress::update(uint64_t done) {
+void Progress::update(uint64_t done, const std::string& status) {
   if (!enabled_) return;
   auto now = std::chrono::steady_clock::now();
   if (drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
@@ -49,8 +49,8 @@ void Progress::update(uint64_t done) {
     std::string bar(size_t(filled), '#');
     bar.resize(size_t(width), '.');
     double eta = frac > 0 ? secs / frac - secs : 0;
-    fprintf(stderr, "\r%s [%s] %3.0f%% %llu/%llu ETA %.0fs ", what_.c_str(), bar.c_str(), 100 * frac,
-            (unsigned long long)done, (unsigned long long)total_, eta);
+    fprintf(stderr, "\r%s [%s] %3.0f%% %llu/%llu %s ETA %.0fs ", what_.c_str(), bar.c_str(), 100 * frac,
+            (unsigned long long)done, (unsigned long long)total_, status.c_str(), eta);
   } else {
     fprintf(stderr, "\r%s %llu (%.0fs) ", what_.c_str(), (unsigned long long)done, secs);
   }

@@ -24,7 +24,7 @@ class Progress {
  public:
   Progress(std::string what, uint64_t total);  // total 0 = unknown
   ~Progress();
-  void update(uint64_t done);
+  void update(uint64_t done, const std::string& status = "");
   void finish();
 
  private:
