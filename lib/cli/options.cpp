@@ -11,7 +11,7 @@ namespace scldm::cli {
 std::vector<Option> common_options(const std::string& output_help, const std::string& output_default) {
   std::vector<Option> o;
   o.push_back({'o', "output", Kind::file, "FILE", output_help, output_default});
-  o.push_back({'@', "threads", Kind::integer, "INT", "number of threads", "1"});
+  o.push_back({'@', "threads", Kind::integer, "INT", "number of threads", "all cores"});
   o.push_back({0, "seed", Kind::integer, "INT", "random seed", "0"});
   o.push_back({0, "device", Kind::text, "DEV", "device: cpu, cuda or cuda:N", "cpu", {"cpu", "cuda", "cuda:0"}});
   o.push_back({'q', "quiet", Kind::flag, "", "print only errors"});

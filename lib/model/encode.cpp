@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 #include "io/hdf5.hpp"
 #include "train/batch.hpp"
@@ -21,13 +22,31 @@ std::string absolute_path(const std::string& path) {
 }
 
 torch::Tensor encode_cells(LoadedVae& vae, const CellSet& cells, const std::vector<size_t>& which, const EncodeOptions& opt) {
+  // The same cell must give the same bytes in any batch: floating-point sums
+  // depend on the padded length, so each cell is padded to its own length
+  // rounded up to a multiple of 64 (not to the batch's longest), and cells
+  // are batched with others of that padded length.
+  const int64_t round = 64, context = vae.config.max_genes;
+  auto padded = [&](size_t c) {
+    int64_t n = std::min<int64_t>(int64_t(cells.expressed(c)), context);
+    return std::min<int64_t>(context, std::max<int64_t>(1, (n + round - 1) / round * round));
+  };
+  std::map<int64_t, std::vector<size_t>> groups;  // padded length -> positions in `which`
+  for (size_t i = 0; i < which.size(); ++i) groups[padded(which[i])].push_back(i);
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> parts;
-  for (size_t start = 0; start < which.size(); start += size_t(opt.batch_size)) {
-    std::vector<size_t> batch(which.begin() + long(start), which.begin() + long(std::min(which.size(), start + size_t(opt.batch_size))));
-    parts.push_back(vae.model->encode(encoder_batch(cells, batch, vae.config.max_genes, opt.seed, opt.device)).first.to(torch::kCPU));
+  auto out = torch::empty({int64_t(which.size()), vae.config.tokens, vae.config.latent_dim});
+  for (auto& [length, positions] : groups) {
+    for (size_t start = 0; start < positions.size(); start += size_t(opt.batch_size)) {
+      std::vector<size_t> batch, rows;
+      for (size_t k = start; k < std::min(positions.size(), start + size_t(opt.batch_size)); ++k) {
+        batch.push_back(which[positions[k]]);
+        rows.push_back(positions[k]);
+      }
+      auto z = vae.model->encode(encoder_batch(cells, batch, context, opt.seed, opt.device, length)).first.to(torch::kCPU);
+      out.index_copy_(0, torch::tensor(std::vector<int64_t>(rows.begin(), rows.end())), z);
+    }
   }
-  return torch::cat(parts, 0).contiguous();
+  return out.contiguous();
 }
 
 namespace {

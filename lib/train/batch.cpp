@@ -13,8 +13,8 @@ uint64_t mix_seed(uint64_t a, uint64_t b) {
 }
 
 EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& which, int64_t max_genes, uint64_t seed,
-                           const torch::Device& device) {
-  int64_t longest = 1;
+                           const torch::Device& device, int64_t pad_to) {
+  int64_t longest = std::max<int64_t>(1, pad_to);
   for (size_t c : which) longest = std::max<int64_t>(longest, std::min<int64_t>(int64_t(cells.expressed(c)), max_genes));
   auto B = int64_t(which.size());
   auto genes = torch::zeros({B, longest}, torch::kInt64);

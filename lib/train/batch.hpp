@@ -10,8 +10,9 @@
 
 namespace scldm {
 
+// Pads to the longest cell, or to `pad_to` when that is larger.
 EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& which, int64_t max_genes, uint64_t seed,
-                           const torch::Device& device);
+                           const torch::Device& device, int64_t pad_to = 0);
 // Counts over the whole vocabulary, [B, G].
 torch::Tensor dense_counts(const CellSet& cells, const std::vector<size_t>& which, int64_t n_genes,
                            const torch::Device& device);

@@ -93,6 +93,16 @@ PY
   ! cmp -s a.tsv c.tsv
 }
 
+@test "encode and decode give the same bytes for any batch size and thread count" {
+  for args in "-b 1 -@ 1" "-b 64 -@ 2" "-b 7 -@ 1"; do
+    scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" $args -o - | scldm convert - -O tsv -o - | md5sum
+  done | uniq | wc -l | grep -qx 1
+  scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat
+  for args in "-b 1 -@ 1" "-b 64 -@ 2"; do
+    scldm decode x.lat --vae "$M/vae.pt" $args -o - | scldm convert - -O tsv -o - | md5sum
+  done | uniq | wc -l | grep -qx 1
+}
+
 @test "decode --genes writes only those genes" {
   scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat
   scldm decode x.lat --vae "$M/vae.pt" --genes GENE3,GENE0 -o g.tsv
