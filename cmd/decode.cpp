@@ -27,7 +27,6 @@ std::vector<std::string> gene_subset(const std::string& arg) {
 }  // namespace
 
 int run_decode(const Invocation& inv) {
-  if (inv.args.has("mean")) throw Error("--mean is not implemented yet");
   torch::Device device = setup_torch(inv);
   std::string input = inv.input(0);
   refuse_terminal_input(input);
@@ -47,6 +46,7 @@ int run_decode(const Invocation& inv) {
   opt.batch_size = inv.args.integer_in("batch-size", 256, 1, 1 << 20);
   opt.seed = uint64_t(inv.seed());
   opt.library_size = inv.args.number_in("library-size", 0, 0, 1e12);
+  opt.mean = inv.args.has("mean");
   opt.genes = gene_subset(inv.args.text("genes"));
   opt.device = device;
   auto source = decode_stream(vae, std::move(reader), opt);

@@ -10,7 +10,7 @@ const cli::Command& command_decode() {
        "using each record's library size.",
        {{"LATENTS", "latent stream ('-' for standard input)", true, false, {"lat"}}},
        {{0, "vae", Kind::file, "FILE", "trained VAE", "$SCLDM_VAE, the stream's VAE, ./vae.pt", {}, {"pt"}},
-        {0, "mean", Kind::flag, "", "write the NB means instead of samples"},
+        {0, "mean", Kind::flag, "", "write the NB means (real values: .h5ad or .tsv output) instead of samples"},
         {0, "library-size", Kind::number, "FLOAT", "library size for every cell [from the stream]"},
         {0, "genes", Kind::text, "FILE|A,B", "decode only these genes"},
         {0, "force", Kind::flag, "", "decode latents of another VAE"},

@@ -15,6 +15,7 @@ void CountBlock::clear(size_t n_label_columns) {
   indptr.assign(1, 0);
   genes.clear();
   counts.clear();
+  means.clear();
 }
 
 void CountBlock::append_cell(const CountBlock& other, size_t i) {

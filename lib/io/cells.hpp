@@ -29,6 +29,9 @@ struct CountBlock : CellMetaBlock {
   std::vector<uint64_t> indptr{0};
   std::vector<uint32_t> genes;
   std::vector<uint32_t> counts;
+  // Real values in place of counts (decode --mean); only h5ad and TSV
+  // outputs take them.
+  std::vector<float> means;
   void clear(size_t n_label_columns);
   // Appends cell `i` of `other` (same genes and label columns).
   void append_cell(const CountBlock& other, size_t i);

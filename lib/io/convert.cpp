@@ -60,6 +60,8 @@ uint64_t write_counts(CountSource& source, const ConvertOptions& opt) {
   CountBlock block;
   uint64_t cells = 0;
   while (source.next(block)) {
+    if (!block.means.empty() && (stream || mtx))
+      throw UsageError("means are not counts: write them to .h5ad or .tsv, not a " + opt.format);
     if (h5ad) h5ad->write(block);
     if (stream) stream->write(block);
     if (mtx) mtx->write(block);

@@ -80,7 +80,7 @@ H5adWriter::~H5adWriter() = default;
 void H5adWriter::write(const CountBlock& block) {
   size_t n = block.size();
   if (n == 0) return;
-  std::vector<float> values(block.counts.begin(), block.counts.end());
+  std::vector<float> values = block.means.empty() ? std::vector<float>(block.counts.begin(), block.counts.end()) : block.means;
   std::vector<int32_t> genes(block.genes.begin(), block.genes.end());
   std::vector<int64_t> indptr(n);
   for (size_t i = 0; i < n; ++i) indptr[i] = int64_t(nnz_ + block.indptr[i + 1]);

@@ -87,14 +87,17 @@ void TsvWriter::write_meta(const CellMetaBlock& block, size_t i) {
 }
 
 void TsvWriter::write(const CountBlock& block, size_t n_genes) {
-  std::vector<uint32_t> dense(n_genes);
+  std::vector<float> dense(n_genes);
+  const bool real = !block.means.empty();
   for (size_t i = 0; i < block.size(); ++i) {
     write_meta(block, i);
-    std::fill(dense.begin(), dense.end(), 0);
-    for (uint64_t k = block.indptr[i]; k < block.indptr[i + 1]; ++k) dense[block.genes[k]] = block.counts[k];
+    std::fill(dense.begin(), dense.end(), 0.0f);
+    for (uint64_t k = block.indptr[i]; k < block.indptr[i + 1]; ++k)
+      dense[block.genes[k]] = real ? block.means[k] : float(block.counts[k]);
     for (auto v : dense) {
       line_ += '\t';
-      append_number(line_, v);
+      if (real) append_float(line_, v);
+      else append_number(line_, uint64_t(v));
     }
     line_ += '\n';
     out_.write(line_.data(), line_.size());

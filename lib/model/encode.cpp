@@ -195,17 +195,17 @@ class DecodedSource : public CountSource {
       for (size_t i = start; i < end; ++i) lib[int64_t(i - start)] = opt_.library_size > 0 ? opt_.library_size : lat.library_size[i];
       auto dec = vae_.model->decode(z, lib.to(opt_.device));
       for (size_t i = start; i < end; ++i) {
-        auto x = sample_nb_cell(dec.mu[int64_t(i - start)], dec.theta, mix_seed(opt_.seed, cell_index_ + i))
+        auto mu = dec.mu[int64_t(i - start)];
+        auto x = (opt_.mean ? mu.to(torch::kCPU) : sample_nb_cell(mu, dec.theta, mix_seed(opt_.seed, cell_index_ + i)))
                      .index_select(0, columns)
                      .contiguous();
         const float* v = x.data_ptr<float>();
-        double total = 0;
-        for (int64_t g = 0; g < x.numel(); ++g)
-          if (v[g] > 0) {
-            block.genes.push_back(uint32_t(g));
-            block.counts.push_back(uint32_t(v[g]));
-            total += v[g];
-          }
+        for (int64_t g = 0; g < x.numel(); ++g) {
+          if (v[g] <= 0) continue;
+          block.genes.push_back(uint32_t(g));
+          if (opt_.mean) block.means.push_back(v[g]);
+          else block.counts.push_back(uint32_t(v[g]));
+        }
         block.indptr.push_back(block.genes.size());
         block.ids.push_back(lat.ids[i]);
         block.library_size.push_back(opt_.library_size > 0 ? opt_.library_size : lat.library_size[i]);

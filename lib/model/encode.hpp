@@ -32,6 +32,7 @@ struct DecodeOptions {
   int64_t batch_size = 256;
   uint64_t seed = 0;
   double library_size = 0;  // > 0 overrides the stream's
+  bool mean = false;         // write the NB means instead of samples
   std::vector<std::string> genes;  // subset to write; empty = all
   torch::Device device = torch::kCPU;
 };

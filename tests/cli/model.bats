@@ -103,6 +103,23 @@ PY
   done | uniq | wc -l | grep -qx 1
 }
 
+@test "decode --mean writes the NB means, which sum to each library size" {
+  scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat
+  scldm decode x.lat --vae "$M/vae.pt" --mean -o m.h5ad
+  "$PY" - "$FX/base.h5ad" <<'PY'
+import sys
+import anndata, numpy as np
+a, m = anndata.read_h5ad(sys.argv[1]), anndata.read_h5ad("m.h5ad")
+x, lib = m.X.toarray(), np.asarray(a.X.sum(1)).ravel()
+assert (x[lib > 0] > 0).all() and (x != np.round(x)).any()  # every gene, real values
+np.testing.assert_allclose(x.sum(1), lib, rtol=1e-3)
+PY
+  run scldm decode x.lat --vae "$M/vae.pt" --mean -o m.scs
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"means are not counts"* ]]
+  assert_no_output m.scs
+}
+
 @test "decode --genes writes only those genes" {
   scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat
   scldm decode x.lat --vae "$M/vae.pt" --genes GENE3,GENE0 -o g.tsv

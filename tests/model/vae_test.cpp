@@ -244,7 +244,9 @@ TEST_F(TrainTest, ResumeGivesTheSameModelAsAnUninterruptedRun) {
   EXPECT_EQ(a.meta["step"], 8);
   EXPECT_EQ(b.meta["step"], 8);
   for (auto& blob : a.blobs)
-    if (blob.name.rfind("param/", 0) == 0) EXPECT_EQ(blob.bytes, b.find(blob.name)->bytes) << blob.name;
+    if (blob.name.rfind("param/", 0) == 0) {
+      EXPECT_EQ(blob.bytes, b.find(blob.name)->bytes) << blob.name;
+    }
   EXPECT_EQ(a.meta["fingerprint"], b.meta["fingerprint"]);
 }
 
