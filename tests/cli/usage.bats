@@ -75,3 +75,25 @@ COMMANDS="fit-vae fit-prior encode sample decode eval classify info convert vers
   [ "$status" -eq 1 ]
   [[ "$output" == *"write error"* ]]
 }
+
+@test "scldm itself does not load LibTorch (commands without a model start fast)" {
+  command -v ldd >/dev/null || skip "no ldd"
+  run ldd "$SCLDM"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *libtorch* && "$output" != *libc10* ]]
+}
+
+@test "an installed scldm finds its helper, man pages and completion" {
+  [ -n "${SCLDM_BUILD_DIR:-}" ] || skip "run through ctest"
+  [ -x "$SCLDM_BUILD_DIR/scldm-model" ] || skip "built without LibTorch"
+  prefix="$BATS_TEST_TMPDIR/prefix"
+  cmake --install "$SCLDM_BUILD_DIR" --prefix "$prefix" >/dev/null
+  run "$prefix/bin/scldm" version -v
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"CUDA available:"* ]]
+  [ -f "$prefix/share/bash-completion/completions/scldm" ]
+  command -v man >/dev/null || skip "man is not installed"
+  run env MANPATH="$prefix/share/man" man -P cat scldm-convert
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"SCLDM-CONVERT"* ]]
+}
