@@ -18,7 +18,7 @@ int run_info(const Invocation& inv) {
   OpenedInput in = open_input(path);
   Summary summary;
   switch (in.format) {
-    case FileFormat::h5ad: summary = summarise_h5ad(path, in.h5ad_path, options, inv.args.all("where")); break;
+    case FileFormat::h5ad: summary = summarise_h5ad(in, options, inv.args.all("where")); break;
     case FileFormat::stream: summary = summarise_stream(std::move(in.bytes), inv.args.all("where")); break;
     case FileFormat::checkpoint:
       if (path == "-") throw UsageError("read a checkpoint from a file, not standard input");

@@ -155,9 +155,7 @@ uint64_t convert(const std::string& input, const ConvertOptions& opt) {
     if (in.bytes && in.bytes->peek(&c, 1) == 0) fail(input, "empty input");
     fail(input, std::string("cannot convert this format (") + format_name(in.format) + "); expected h5ad or a stream");
   }
-  H5adOptions named = opt.h5ad;
-  named.display_name = input;
-  auto reader = std::make_unique<H5adReader>(in.h5ad_path, named);
+  auto reader = open_h5ad(in, opt.h5ad);
   H5adReader* h5ad = reader.get();
   SelectedSource source(std::move(reader), opt.where);
   uint64_t cells = write_counts(source, opt);

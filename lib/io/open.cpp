@@ -42,14 +42,17 @@ OpenedInput open_input(const std::string& path) {
   return in;
 }
 
+std::unique_ptr<H5adReader> open_h5ad(const OpenedInput& in, const H5adOptions& options) {
+  H5adOptions named = options;
+  named.display_name = in.path;
+  return std::make_unique<H5adReader>(in.h5ad_path, named);
+}
+
 std::unique_ptr<CountSource> open_counts(const std::string& path, const H5adOptions& options) {
   OpenedInput in = open_input(path);
   switch (in.format) {
-    case FileFormat::h5ad: {
-      H5adOptions named = options;
-      named.display_name = path;
-      return std::make_unique<H5adReader>(in.h5ad_path, named);
-    }
+    case FileFormat::h5ad:
+      return open_h5ad(in, options);
     case FileFormat::stream: {
       auto reader = std::make_unique<StreamReader>(std::move(in.bytes));
       if (reader->header().kind != StreamHeader::Kind::counts)

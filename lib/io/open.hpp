@@ -24,6 +24,10 @@ struct OpenedInput {
 };
 OpenedInput open_input(const std::string& path);
 
+// The h5ad reader of an opened h5ad input; messages name the user's path
+// (not the spooled copy of standard input).
+std::unique_ptr<H5adReader> open_h5ad(const OpenedInput& in, const H5adOptions& options);
+
 // A source of counts from an h5ad file or a counts stream.
 std::unique_ptr<CountSource> open_counts(const std::string& path, const H5adOptions& options);
 

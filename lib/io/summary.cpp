@@ -52,12 +52,11 @@ double count_expressed(const CountBlock& b, size_t i) { return double(b.indptr[i
 
 }  // namespace
 
-Summary summarise_h5ad(const std::string& user_path, const std::string& real_path, const H5adOptions& options,
-                       const std::vector<std::string>& where) {
+Summary summarise_h5ad(const OpenedInput& in, const H5adOptions& options, const std::vector<std::string>& where) {
   Summary s;
-  H5adOptions named = options;
-  named.display_name = user_path;
-  H5adReader reader(real_path, named);
+  const std::string& user_path = in.path;
+  auto opened = open_h5ad(in, options);
+  H5adReader& reader = *opened;
   auto& m = reader.matrix();
   auto& f = s.facts;
   f["file"] = user_path;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/h5ad_reader.hpp"
+#include "io/open.hpp"
 #include "util/files.hpp"
 
 namespace scldm {
@@ -16,8 +17,7 @@ struct Summary {
   std::string problem;  // set when the data are not valid: info exits 1
 };
 
-Summary summarise_h5ad(const std::string& user_path, const std::string& real_path, const H5adOptions& options,
-                       const std::vector<std::string>& where);
+Summary summarise_h5ad(const OpenedInput& in, const H5adOptions& options, const std::vector<std::string>& where);
 Summary summarise_checkpoint(const std::string& path);
 Summary summarise_stream(std::unique_ptr<ByteReader> in, const std::vector<std::string>& where);
 

@@ -36,6 +36,17 @@ std::string vae_fingerprint(const CheckpointFile& ckpt) {
   return fingerprint64(parts);
 }
 
+void load_vae_weights(Vae& model, const CheckpointFile& ckpt, const std::string& path) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : model->named_parameters()) {
+    const Blob* b = ckpt.find("param/" + p.key());
+    if (!b) fail(path, "missing weights " + p.key());
+    auto t = blob_tensor(*b);
+    if (t.sizes() != p.value().sizes()) fail(path, "weights " + p.key() + " have the wrong shape");
+    p.value().copy_(t);
+  }
+}
+
 LoadedVae load_vae(const std::string& path, const torch::Device& device) {
   LoadedVae v;
   v.file = read_checkpoint(path);
@@ -50,14 +61,7 @@ LoadedVae load_vae(const std::string& path, const torch::Device& device) {
   }
   if (int64_t(v.genes.size()) != v.config.n_genes) fail(path, "gene list does not match the model size");
   v.model = Vae(v.config);
-  torch::NoGradGuard no_grad;
-  for (auto& p : v.model->named_parameters()) {
-    const Blob* b = v.file.find("param/" + p.key());
-    if (!b) fail(path, "missing weights " + p.key());
-    auto t = blob_tensor(*b);
-    if (t.sizes() != p.value().sizes()) fail(path, "weights " + p.key() + " have the wrong shape");
-    p.value().copy_(t);
-  }
+  load_vae_weights(v.model, v.file, path);
   v.fingerprint = meta.value("fingerprint", "");
   if (v.fingerprint != vae_fingerprint(v.file)) fail(path, "fingerprint does not match the weights (corrupt?)");
   v.model->to(device);

@@ -20,6 +20,9 @@ struct LoadedVae {
 // of config + genes + weights.
 void add_vae_weights(CheckpointFile& ckpt, Vae& model);
 std::string vae_fingerprint(const CheckpointFile& ckpt);
+// Copies the checkpoint's weights into `model`; a missing or misshapen
+// tensor is an error naming `path`.
+void load_vae_weights(Vae& model, const CheckpointFile& ckpt, const std::string& path);
 LoadedVae load_vae(const std::string& path, const torch::Device& device);
 
 // Tensor <-> blob, exact bytes.

@@ -168,8 +168,7 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
     if (ck.meta.at("genes").get<std::vector<std::string>>() != data.vocabulary)
       fail(opt.resume, "was trained on other genes than this data");
     if (ck.meta.at("config") != config.to_json()) fail(opt.resume, "its model sizes differ from the options given");
-    torch::NoGradGuard no_grad;
-    for (auto& p : model->named_parameters()) p.value().copy_(blob_tensor(*ck.find("param/" + p.key())));
+    load_vae_weights(model, ck, opt.resume);
     const Blob* ob = ck.find("optimizer");
     if (!ob) fail(opt.resume, "holds no optimizer state (not a training checkpoint)");
     restore_optimizer(optimizer, ob->bytes);
