@@ -69,7 +69,8 @@ hid_t native_type<int64_t>() { return H5T_NATIVE_INT64; }
 template <>
 hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
 
-// Selects elements (1-D) or rows (2-D) [start, start+count) of a dataset.
+// Selects rows [start, start+count) of a dataset: elements of a 1-D array,
+// or slices along the first axis of an N-D one.
 struct Selection {
   Handle file_space, mem_space;
   uint64_t n_elements = 0;
@@ -79,15 +80,18 @@ Selection select_rows(hid_t dset, uint64_t start, uint64_t count) {
   Selection s;
   s.file_space = Handle(H5Dget_space(dset));
   int rank = H5Sget_simple_extent_ndims(s.file_space);
-  if (rank < 0 || rank > 2) fail_at(dset, "expected a 1-D or 2-D array");
-  hsize_t dims[2] = {1, 1};
-  if (rank > 0) H5Sget_simple_extent_dims(s.file_space, dims, nullptr);
-  uint64_t rows = rank == 0 ? 1 : dims[0];
+  if (rank < 0 || rank > 8) fail_at(dset, "expected an array of at most 8 dimensions");
+  std::vector<hsize_t> dims(size_t(std::max(rank, 1)), 1);
+  if (rank > 0) H5Sget_simple_extent_dims(s.file_space, dims.data(), nullptr);
+  uint64_t rows = rank == 0 ? 1 : dims[0], per_row = 1;
+  for (int i = 1; i < rank; ++i) per_row *= dims[size_t(i)];
   if (count == 0) count = rows > start ? rows - start : 0;
   if (start + count > rows) fail_at(dset, "read past the end of the array");
-  hsize_t off[2] = {start, 0}, cnt[2] = {count, rank == 2 ? dims[1] : 1};
-  if (rank > 0) H5Sselect_hyperslab(s.file_space, H5S_SELECT_SET, off, nullptr, cnt, nullptr);
-  s.n_elements = count * (rank == 2 ? dims[1] : 1);
+  std::vector<hsize_t> off(dims.size(), 0), cnt = dims;
+  off[0] = start;
+  cnt[0] = count;
+  if (rank > 0) H5Sselect_hyperslab(s.file_space, H5S_SELECT_SET, off.data(), nullptr, cnt.data(), nullptr);
+  s.n_elements = count * per_row;
   hsize_t m = s.n_elements;
   s.mem_space = Handle(H5Screate_simple(1, &m, nullptr));
   return s;

@@ -61,4 +61,50 @@ VaeConfig vae_preset(const std::string& name) {
   throw UsageError("--preset: unknown preset '" + name + "' (tiny, small, base)");
 }
 
+nlohmann::json DitConfig::to_json() const {
+  return {{"width", width},   {"tokens", tokens},         {"latent_dim", latent_dim},
+          {"blocks", blocks}, {"heads", heads},           {"mlp_hidden", hidden()},
+          {"time_frequencies", time_frequencies}, {"layernorm_eps", layernorm_eps}, {"classes", classes}};
+}
+
+DitConfig DitConfig::from_json(const nlohmann::json& j) {
+  DitConfig c;
+  c.width = j.at("width");
+  c.tokens = j.at("tokens");
+  c.latent_dim = j.at("latent_dim");
+  c.blocks = j.at("blocks");
+  c.heads = j.at("heads");
+  c.mlp_hidden = j.at("mlp_hidden");
+  c.time_frequencies = j.at("time_frequencies");
+  c.layernorm_eps = j.at("layernorm_eps");
+  c.classes = j.at("classes").get<std::vector<int64_t>>();
+  return c;
+}
+
+void DitConfig::validate() const {
+  if (width <= 0 || width % 2 != 0) throw UsageError("--width must be a positive even number");
+  if (heads <= 0 || width % heads != 0) throw UsageError("--heads must divide --width");
+  if (blocks < 0) throw UsageError("--blocks must be >= 0");
+  if (tokens <= 0 || latent_dim <= 0) throw Error("the latents have no tokens");
+  if (time_frequencies <= 0 || time_frequencies % 2 != 0) throw Error("time frequencies must be even");
+}
+
+DitConfig dit_preset(const std::string& name) {
+  DitConfig c;
+  if (name == "base") return c;
+  if (name == "small") {
+    c.width = 128;
+    c.blocks = 4;
+    c.heads = 4;
+    return c;
+  }
+  if (name == "tiny") {
+    c.width = 32;
+    c.blocks = 2;
+    c.heads = 4;
+    return c;
+  }
+  throw UsageError("--preset: unknown preset '" + name + "' (tiny, small, base)");
+}
+
 }  // namespace scldm

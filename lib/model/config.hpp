@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,5 +33,35 @@ struct VaeConfig {
 // "tiny" (tests), "small" (CPU), "base" (the reference: E 32, m 16, D 16,
 // 8 + 8 blocks, 8 / 4 heads).
 VaeConfig vae_preset(const std::string& name);
+
+// One label attribute the prior is conditioned on; its class table has one
+// extra row, index categories.size(), for the null label.
+struct Attribute {
+  std::string name;
+  std::vector<std::string> categories;
+  int64_t null_index() const { return int64_t(categories.size()); }
+};
+
+// Sizes of the latent DiT (MODEL.md §3).
+struct DitConfig {
+  int64_t width = 256;       // W
+  int64_t tokens = 16;       // m (from the VAE)
+  int64_t latent_dim = 16;   // D (from the VAE)
+  int64_t blocks = 8;
+  int64_t heads = 8;
+  int64_t mlp_hidden = 0;    // 0: 2/3 * 4W rounded up to a multiple of 4
+  int64_t time_frequencies = 256;
+  double layernorm_eps = 1e-8;
+  std::vector<int64_t> classes;  // per attribute, without the null row
+
+  int64_t hidden() const { return mlp_hidden > 0 ? mlp_hidden : ((8 * width + 2) / 3 + 3) / 4 * 4; }
+  nlohmann::json to_json() const;
+  static DitConfig from_json(const nlohmann::json& j);
+  void validate() const;
+};
+
+// "tiny" (tests), "small" (CPU, minutes), "base" (the reference: W 256,
+// 8 blocks, 8 heads).
+DitConfig dit_preset(const std::string& name);
 
 }  // namespace scldm

@@ -3,42 +3,16 @@
 // latents, means, dispersions and NLL for five cells.
 #include <gtest/gtest.h>
 
-#include "io/hdf5.hpp"
+#include "golden.hpp"
 #include "model/vae.hpp"
 
 using namespace scldm;
 
-namespace {
-
-std::string golden(const std::string& f) { return std::string(SCLDM_SHARED_DIR) + "/golden/" + f; }
-
-torch::Tensor read_tensor(hid_t file, const std::string& name) {
-  h5::Handle d = h5::open_dataset(file, name, "golden");
-  auto shape = h5::shape(d);
-  auto values = h5::read<double>(d);
-  std::vector<int64_t> dims(shape.begin(), shape.end());
-  return torch::from_blob(values.data(), dims, torch::kFloat64).clone();
-}
-
-double read_scalar(hid_t file, const std::string& name) {
-  h5::Handle d = h5::open_dataset(file, name, "golden");
-  return h5::read<double>(d).at(0);
-}
-
-void expect_close(const torch::Tensor& got, const torch::Tensor& want, double rtol, const std::string& what) {
-  auto g = got.to(torch::kFloat64).flatten(), w = want.flatten();
-  ASSERT_EQ(g.numel(), w.numel()) << what;
-  double scale = w.abs().max().item<double>();
-  double err = (g - w).abs().max().item<double>();
-  EXPECT_LE(err, rtol * std::max(scale, 1e-12)) << what << ": max abs error " << err << " at scale " << scale;
-}
-
-}  // namespace
+using namespace scldm::test;
 
 TEST(VaeGolden, ReproducesReferenceForwardPass) {
-  std::string path = golden("vae_tiny.h5");
-  if (access(path.c_str(), R_OK) != 0) GTEST_SKIP() << "../shared/golden is absent";
-  h5::Handle f = h5::open_file(path);
+  if (!have_golden("vae_tiny.h5")) GTEST_SKIP() << "../shared/golden is absent";
+  h5::Handle f = h5::open_file(golden("vae_tiny.h5"));
   VaeConfig c;
   c.n_genes = h5::attr_ints(f, "n_genes").at(0);
   c.embed = h5::attr_ints(f, "n_embed").at(0);
@@ -52,14 +26,7 @@ TEST(VaeGolden, ReproducesReferenceForwardPass) {
   derived.mlp_hidden = 0;
   EXPECT_EQ(c.hidden(), derived.hidden()) << "the rounding rule of MODEL.md";
   Vae vae(c);
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : vae->named_parameters()) {
-      auto t = read_tensor(f, "params/" + p.key());
-      ASSERT_EQ(t.sizes(), p.value().sizes()) << p.key();
-      p.value().copy_(t);
-    }
-  }
+  load_golden_params(*vae, f);
   vae->eval();
   torch::NoGradGuard no_grad;
   for (int k = 0; k < 5; ++k) {
