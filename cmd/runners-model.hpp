@@ -7,5 +7,7 @@ namespace scldm {
 int run_fit_vae(const Invocation& inv);
 int run_encode(const Invocation& inv);
 int run_decode(const Invocation& inv);
+int run_fit_prior(const Invocation& inv);
+int run_sample(const Invocation& inv);
 
 }  // namespace scldm

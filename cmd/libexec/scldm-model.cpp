@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
       {"fit-vae", scldm::run_fit_vae},
       {"encode", scldm::run_encode},
       {"decode", scldm::run_decode},
+      {"fit-prior", scldm::run_fit_prior},
+      {"sample", scldm::run_sample},
   };
   return scldm::dispatch(argc, argv, runners, [](int, char** av) -> int {
     throw scldm::Error(std::string("the model helper has no command '") + av[1] + "'");

@@ -18,10 +18,11 @@ std::vector<Option> cell_input_options() {
   };
 }
 
-std::vector<Option> training_options(const std::string& default_batch, const std::string& default_lr) {
+std::vector<Option> training_options(const std::string& default_epochs, const std::string& default_batch,
+                                     const std::string& default_lr) {
   return {
       {0, "preset", Kind::choice, "NAME", "model size preset", "base", {"tiny", "small", "base"}},
-      {0, "epochs", Kind::integer, "INT", "training epochs", "10"},
+      {0, "epochs", Kind::integer, "INT", "training epochs", default_epochs},
       {0, "max-steps", Kind::integer, "INT", "stop after this many optimiser steps"},
       {'b', "batch-size", Kind::integer, "INT", "cells per batch", default_batch},
       {0, "lr", Kind::number, "FLOAT", "peak learning rate", default_lr},

@@ -4,22 +4,39 @@ namespace scldm {
 
 const cli::Command& command_fit_prior() {
   using cli::Kind;
-  cli::Option condition{0, "condition", Kind::text, "KEY", "label column to condition on"};
+  cli::Option condition{0, "condition", Kind::text, "KEY", "label column to condition on (repeat for several)"};
   condition.repeatable = true;
   static const cli::Command c = make_command(
       {"fit-prior", "Model", "train the flow-matching DiT prior on latents",
-       "Trains the stage-2 latent prior (a DiT with flow matching and classifier-free guidance) on a latent "
-       "stream from 'scldm encode'.",
-       {{"LATENTS", "latent stream (or .h5ad with --vae)", false, false, {"lat", "h5ad"}}},
+       "Trains the stage-2 latent prior of scLDM (MODEL.md section 3): a DiT over the m latent tokens, trained by "
+       "flow matching with the linear interpolant (Z_t = t Z_1 + (1-t) Z_0, target velocity Z_1 - Z_0), "
+       "conditioned on one class embedding per --condition attribute plus a time embedding through adaLN-Zero.\n"
+       "Classifier-free guidance: with probability --cfg-dropout a cell's labels are replaced by the null label "
+       "(joint: all attributes together; additive: per batch one attribute is kept, the others are null, and "
+       "the kept one is dropped with that probability). Cells without a label are trained as null.\n"
+       "An exponential moving average of the weights is kept and used for validation and sampling; its decay is "
+       "min(--ema-decay, (1+step)/(10+step)), so short runs are not dominated by the initial weights.\n"
+       "The checkpoint also holds the condition vocabularies, the mean and SD of log library size per label "
+       "combination (with fall-backs to coarser groups), and the fingerprint and path of the VAE whose "
+       "latents it learned, so 'scldm sample | scldm decode' needs no other flags. Best (validation "
+       "flow-matching loss) and last (NAME.last.pt) checkpoints are written atomically; --resume continues "
+       "bit-identically.",
+       {{"LATENTS", "latent stream from scldm encode (or .h5ad with --vae)", false, false, {"lat", "h5ad"}}},
        {condition,
         {0, "strategy", Kind::choice, "NAME", "classifier-free guidance training", "joint", {"joint", "additive"}},
-        {0, "cfg-dropout", Kind::number, "FLOAT", "probability of dropping the condition"},
+        {0, "cfg-dropout", Kind::number, "FLOAT", "probability of dropping the condition", "0.2"},
         {0, "ema-decay", Kind::number, "FLOAT", "EMA decay of the weights", "0.9999"},
-        {0, "vae", Kind::file, "FILE", "VAE to encode an h5ad input with", "", {}, {"pt"}}},
-       {{"scldm fit-prior train.lat --condition cell_type -o prior.pt", "Condition on cell type."}},
+        {0, "width", Kind::integer, "INT", "DiT width W [preset]"},
+        {0, "blocks", Kind::integer, "INT", "DiT blocks [preset]"},
+        {0, "heads", Kind::integer, "INT", "attention heads [preset]"},
+        {0, "vae", Kind::file, "FILE", "VAE to encode an h5ad input with", "$SCLDM_VAE or ./vae.pt", {}, {"pt"}}},
+       {{"scldm fit-prior train.lat --condition cell_type -o prior.pt", "Condition on cell type."},
+        {"scldm fit-prior train.lat --condition cell_type --condition condition --strategy additive",
+         "Two attributes, guided separately at sampling time."},
+        {"scldm fit-prior train.h5ad --vae vae.pt --preset small --epochs 50", "Encode once, then train."}},
        true,
-       false},
-      {training_options("256", "1e-4"), cli::common_options("checkpoint file", "prior.pt")});
+       true},
+      {training_options("100", "256", "1e-3"), cell_input_options(), cli::common_options("checkpoint file", "prior.pt")});
   return c;
 }
 

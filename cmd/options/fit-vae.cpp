@@ -31,7 +31,7 @@ const cli::Command& command_fit_vae() {
         {"scldm fit-vae train.h5ad -o vae.pt --resume vae.last.pt", "Continue an interrupted run."}},
        true,
        true},
-      {training_options("128", "1e-3"), cell_input_options(), cli::common_options("best checkpoint", "vae.pt")});
+      {training_options("10", "128", "1e-3"), cell_input_options(), cli::common_options("best checkpoint", "vae.pt")});
   return c;
 }
 

@@ -4,29 +4,42 @@ namespace scldm {
 
 const cli::Command& command_sample() {
   using cli::Kind;
-  cli::Option condition{0, "condition", Kind::text, "KEY=VALUE", "generate cells with this label"};
+  cli::Option condition{0, "condition", Kind::text, "KEY=VALUE", "generate cells with this label (repeat for several)"};
   condition.repeatable = true;
   cli::Option cfg{0, "cfg", Kind::text, "W|KEY=W", "guidance weight, overall or per attribute", "1"};
   cfg.repeatable = true;
   static const cli::Command c = make_command(
       {"sample", "Generate", "sample latents from the prior",
-       "Integrates the flow of the prior from Gaussian noise, with classifier-free guidance towards the "
-       "requested labels, and writes a latent stream with sampled library sizes.",
+       "Integrates the flow of the prior from Gaussian noise (t = 0) to latents (t = 1), with classifier-free "
+       "guidance towards the requested labels, and writes a latent stream with each cell's labels and a library "
+       "size drawn from the log-normal of its label combination. The stream names the VAE of the prior "
+       "(fingerprint and path), so 'scldm decode' finds it.\n"
+       "Guidance (MODEL.md section 4): joint, v = v(null) + w (v(y) - v(null)); additive, v = v(null) + "
+       "sum_k w_k (v(y_k) - v(null)). w = 1 is the plain conditional model, w = 0 the unconditional one. "
+       "Both branches run in one batched forward pass. The EMA weights are used when the prior has them.\n"
+       "A label combination never seen in training is allowed (perturbation prediction); its library sizes "
+       "then come from the finest seen group of its labels, as a note on stderr says.\n"
+       "Each cell's noise and library size derive from --seed and the cell's index, so the output bytes do not "
+       "depend on --batch-size or --threads.",
        {},
        {{0, "prior", Kind::file, "FILE", "trained prior", "$SCLDM_PRIOR or ./prior.pt", {}, {"pt"}},
         {'n', "cells", Kind::integer, "INT", "number of cells", "1000"},
         condition,
         cfg,
+        {0, "strategy", Kind::choice, "NAME", "guidance: joint or additive [the prior's]", "", {"joint", "additive"}},
         {0, "like", Kind::file, "FILE", "one cell per cell of this h5ad, with its labels", "", {}, {"h5ad"}},
-        {0, "conditions", Kind::file, "FILE", "per-cell labels as TSV"},
+        {0, "conditions", Kind::file, "FILE", "per-cell labels: TSV with a header of attribute names", "", {}, {"tsv"}},
         {0, "solver", Kind::choice, "NAME", "ODE solver", "heun", {"euler", "heun", "dopri5"}},
-        {0, "steps", Kind::integer, "INT", "fixed solver steps", "50"},
+        {0, "steps", Kind::integer, "INT", "solver steps (dopri5: the first step is 1/INT)", "50"},
         {0, "atol", Kind::number, "FLOAT", "dopri5 absolute tolerance", "1e-5"},
         {0, "rtol", Kind::number, "FLOAT", "dopri5 relative tolerance", "1e-5"},
         {'b', "batch-size", Kind::integer, "INT", "cells per batch", "256"}},
-       {{"scldm sample -n 5000 --condition cell_type=B --cfg 2 | scldm decode -o b.h5ad", "B cells."}},
+       {{"scldm sample -n 5000 --condition cell_type=B --cfg 2 | scldm decode -o b.h5ad", "B cells."},
+        {"scldm sample --like test.h5ad -o like.lat", "The label composition of a real dataset."},
+        {"scldm sample -n 500 --condition cell_type=CD14 --condition condition=stim --cfg cell_type=2 --cfg condition=1",
+         "Per-attribute weights (additive guidance)."}},
        true,
-       false},
+       true},
       {cli::common_options("latent stream", "-")});
   return c;
 }

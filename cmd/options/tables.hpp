@@ -24,7 +24,8 @@ const cli::Command* find_command(const std::string& name);
 // Options of every command that reads cells from h5ad or streams.
 std::vector<cli::Option> cell_input_options();
 // Model-training options shared by fit-vae and fit-prior.
-std::vector<cli::Option> training_options(const std::string& default_batch, const std::string& default_lr);
+std::vector<cli::Option> training_options(const std::string& default_epochs, const std::string& default_batch,
+                                          const std::string& default_lr);
 
 // Builds a table: the command's own options, then the common ones.
 cli::Command make_command(cli::Command c, std::vector<std::vector<cli::Option>> groups);

@@ -24,25 +24,31 @@ torch::Tensor blob_tensor(const Blob& b) {
   return t;
 }
 
-void add_vae_weights(CheckpointFile& ckpt, Vae& model) {
-  for (auto& p : model->named_parameters()) ckpt.blobs.push_back(tensor_blob("param/" + p.key(), p.value()));
+void add_weights(CheckpointFile& ckpt, torch::nn::Module& module, const std::string& prefix) {
+  for (auto& p : module.named_parameters()) ckpt.blobs.push_back(tensor_blob(prefix + p.key(), p.value()));
 }
 
-std::string vae_fingerprint(const CheckpointFile& ckpt) {
-  std::string config = ckpt.meta.at("config").dump(), genes = ckpt.meta.at("genes").dump();
-  std::vector<const std::string*> parts{&config, &genes};
+std::string weights_fingerprint(const CheckpointFile& ckpt, const std::vector<std::string>& meta_keys,
+                                const std::vector<std::string>& prefixes) {
+  std::vector<std::string> meta;
+  for (auto& key : meta_keys) meta.push_back(ckpt.meta.at(key).dump());
+  std::vector<const std::string*> parts;
+  for (auto& m : meta) parts.push_back(&m);
   for (auto& b : ckpt.blobs)
-    if (b.name.rfind("param/", 0) == 0) parts.push_back(&b.bytes);
+    for (auto& prefix : prefixes)
+      if (b.name.rfind(prefix, 0) == 0) parts.push_back(&b.bytes);
   return fingerprint64(parts);
 }
 
-void load_vae_weights(Vae& model, const CheckpointFile& ckpt, const std::string& path) {
+std::string vae_fingerprint(const CheckpointFile& ckpt) { return weights_fingerprint(ckpt, {"config", "genes"}, {"param/"}); }
+
+void load_weights(torch::nn::Module& module, const CheckpointFile& ckpt, const std::string& path, const std::string& prefix) {
   torch::NoGradGuard no_grad;
-  for (auto& p : model->named_parameters()) {
-    const Blob* b = ckpt.find("param/" + p.key());
-    if (!b) fail(path, "missing weights " + p.key());
+  for (auto& p : module.named_parameters()) {
+    const Blob* b = ckpt.find(prefix + p.key());
+    if (!b) fail(path, "missing weights " + prefix + p.key());
     auto t = blob_tensor(*b);
-    if (t.sizes() != p.value().sizes()) fail(path, "weights " + p.key() + " have the wrong shape");
+    if (t.sizes() != p.value().sizes()) fail(path, "weights " + prefix + p.key() + " have the wrong shape");
     p.value().copy_(t);
   }
 }

@@ -16,13 +16,23 @@ struct LoadedVae {
   CheckpointFile file;  // the whole checkpoint (optimizer state, metrics, ...)
 };
 
-// Weights as blobs "param/<name>" (float32, bit-exact), and the fingerprint
-// of config + genes + weights.
-void add_vae_weights(CheckpointFile& ckpt, Vae& model);
+// A module's parameters as blobs "<prefix><name>" (bit-exact).
+void add_weights(CheckpointFile& ckpt, torch::nn::Module& module, const std::string& prefix = "param/");
+// Copies blobs "<prefix><name>" into the module's parameters; a missing or
+// misshapen tensor is an error naming `path`.
+void load_weights(torch::nn::Module& module, const CheckpointFile& ckpt, const std::string& path,
+                  const std::string& prefix = "param/");
+// FNV-1a over the listed meta entries and every blob whose name starts with
+// one of the prefixes (so optimizer state and metrics do not count).
+std::string weights_fingerprint(const CheckpointFile& ckpt, const std::vector<std::string>& meta_keys,
+                                const std::vector<std::string>& prefixes);
+
+// The VAE's fingerprint: config + genes + weights.
+inline void add_vae_weights(CheckpointFile& ckpt, Vae& model) { add_weights(ckpt, *model); }
 std::string vae_fingerprint(const CheckpointFile& ckpt);
-// Copies the checkpoint's weights into `model`; a missing or misshapen
-// tensor is an error naming `path`.
-void load_vae_weights(Vae& model, const CheckpointFile& ckpt, const std::string& path);
+inline void load_vae_weights(Vae& model, const CheckpointFile& ckpt, const std::string& path) {
+  load_weights(*model, ckpt, path);
+}
 LoadedVae load_vae(const std::string& path, const torch::Device& device);
 
 // Tensor <-> blob, exact bytes.

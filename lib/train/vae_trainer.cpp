@@ -10,6 +10,7 @@
 #include "model/encode.hpp"
 #include "model/vae_io.hpp"
 #include "train/batch.hpp"
+#include "train/loop.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
@@ -17,43 +18,7 @@
 
 namespace scldm {
 
-double wsd_learning_rate(double lr, int64_t step, int64_t total) {
-  int64_t phase = std::max<int64_t>(1, total / 10);
-  if (step < phase) return lr / 100 + (lr - lr / 100) * double(step) / double(phase);
-  int64_t decay_start = total - phase;
-  if (step < decay_start) return lr;
-  double f = double(step - decay_start) / double(phase);
-  return lr + (lr / 10 - lr) * std::min(1.0, f);
-}
-
-std::string last_checkpoint_path(const std::string& output) {
-  std::string base = ends_with(output, ".pt") ? output.substr(0, output.size() - 3) : output;
-  return base + ".last.pt";
-}
-
 namespace {
-
-using Indices = std::vector<size_t>;
-
-// Fixed split: a permutation from the seed; the first part validates.
-void split(size_t n, double fraction, uint64_t seed, Indices& train, Indices& val) {
-  Indices all(n);
-  std::iota(all.begin(), all.end(), 0);
-  std::mt19937_64 rng(mix_seed(seed, 0x5EED));
-  std::shuffle(all.begin(), all.end(), rng);
-  size_t n_val = size_t(std::floor(double(n) * fraction));
-  if (fraction > 0 && n_val == 0 && n > 1) n_val = 1;
-  val.assign(all.begin(), all.begin() + long(n_val));
-  train.assign(all.begin() + long(n_val), all.end());
-  std::sort(val.begin(), val.end());
-}
-
-Indices epoch_order(const Indices& train, uint64_t seed, int64_t epoch) {
-  Indices order = train;
-  std::mt19937_64 rng(mix_seed(seed, uint64_t(epoch) + 1));
-  std::shuffle(order.begin(), order.end(), rng);
-  return order;
-}
 
 ValidationResult validate(Vae& model, const CellSet& data, const Indices& val, int64_t batch, uint64_t seed,
                           const torch::Device& device) {
@@ -84,58 +49,9 @@ ValidationResult validate(Vae& model, const CellSet& data, const Indices& val, i
   return r;
 }
 
-// Writes the TSV or JSON-lines log, one line per step or validation.
-class MetricsLog {
- public:
-  MetricsLog(const std::string& path, bool append) : path_(path) {
-    if (path.empty()) return;
-    json_ = ends_with(path, ".jsonl");
-    file_ = fopen(path.c_str(), append ? "a" : "w");
-    if (!file_) fail(path, "cannot write the log");
-    if (!json_ && !append) fputs("step\tepoch\tkind\tlr\tloss\tgrad_norm\tval_nll\tval_pcc\tval_mse\tval_zero_acc\n", file_);
-  }
-  ~MetricsLog() {
-    if (file_) fclose(file_);
-  }
-  void write(const nlohmann::json& row) {
-    if (!file_) return;
-    if (json_) {
-      fprintf(file_, "%s\n", row.dump().c_str());
-    } else {
-      std::string line;
-      for (auto* key : {"step", "epoch", "kind", "lr", "loss", "grad_norm", "val_nll", "val_pcc", "val_mse", "val_zero_acc"}) {
-        if (!line.empty() || key != std::string("step")) line += '\t';
-        if (row.contains(key)) line += row[key].is_string() ? row[key].get<std::string>() : row[key].dump();
-      }
-      fprintf(file_, "%s\n", line.c_str());
-    }
-    fflush(file_);
-  }
-
- private:
-  std::string path_;
-  FILE* file_ = nullptr;
-  bool json_ = false;
-};
-
 nlohmann::json metrics_json(const ValidationResult& v) {
   return {{"val_nll", v.nll}, {"val_pcc", v.recon.pcc}, {"val_mse", v.recon.mse}, {"val_zero_acc", v.recon.zero_accuracy},
           {"val_cells", v.cells}};
-}
-
-std::string optimizer_bytes(torch::optim::AdamW& opt) {
-  torch::serialize::OutputArchive ar;
-  opt.save(ar);
-  std::ostringstream os;
-  ar.save_to(os);
-  return os.str();
-}
-
-void restore_optimizer(torch::optim::AdamW& opt, const std::string& bytes) {
-  torch::serialize::InputArchive ar;
-  std::istringstream is(bytes);
-  ar.load_from(is);
-  opt.load(ar);
 }
 
 // Gradients of all ranks are averaged here once training runs over c10d.
@@ -150,7 +66,7 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
   config.n_genes = int64_t(data.vocabulary.size());
   config.validate();
   Indices train, val;
-  split(data.size(), opt.val_fraction, opt.seed, train, val);
+  split_cells(data.size(), opt.val_fraction, opt.seed, train, val);
   if (train.empty()) throw Error("no training cells left after the validation split");
   const int64_t steps_per_epoch = int64_t((train.size() + size_t(opt.batch_size) - 1) / size_t(opt.batch_size));
   const int64_t total = opt.max_steps > 0 ? opt.max_steps : opt.epochs * steps_per_epoch;
@@ -176,7 +92,8 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
     best = ck.meta.value("best_val_nll", INFINITY);
     note("resuming " + opt.resume + " at step " + std::to_string(step) + " of " + std::to_string(total));
   }
-  MetricsLog log(opt.rank == 0 ? opt.log : "", !opt.resume.empty());
+  MetricsLog log(opt.rank == 0 ? opt.log : "", !opt.resume.empty(),
+                 {"step", "epoch", "kind", "lr", "loss", "grad_norm", "val_nll", "val_pcc", "val_mse", "val_zero_acc"});
   VaeTrainResult result;
   result.best_path = opt.output;
   result.last_path = last_checkpoint_path(opt.output);
@@ -219,7 +136,7 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
     for (size_t i = begin + size_t(opt.rank); i < end; i += size_t(opt.world_size)) batch.push_back(order[i]);
     uint64_t step_seed = mix_seed(opt.seed, uint64_t(step) + 0x100000);
     double lr = wsd_learning_rate(opt.lr, step, total);
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    set_learning_rate(optimizer, lr);
 
     auto [z, logvar] = model->encode(encoder_batch(data, batch, config.max_genes, step_seed, opt.device));
     torch::Tensor kl;

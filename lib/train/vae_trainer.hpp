@@ -18,6 +18,7 @@
 #include "eval/recon.hpp"
 #include "model/config.hpp"
 #include "train/cells.hpp"
+#include "train/loop.hpp"
 
 namespace scldm {
 
@@ -51,12 +52,6 @@ struct VaeTrainResult {
   ValidationResult last;
   std::string best_path, last_path;
 };
-
-// Learning rate at `step` of `total` (MODEL.md: warm-up over the first 10 %
-// from lr/100, constant, decay over the last 10 % to lr/10).
-double wsd_learning_rate(double lr, int64_t step, int64_t total);
-
-std::string last_checkpoint_path(const std::string& output);
 
 VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config, const VaeTrainOptions& options);
 

@@ -1,0 +1,96 @@
+// scldm fit-prior: train the latent DiT prior on a latent stream (or on an
+// h5ad encoded once with a VAE).
+#include "cmd/common-model.hpp"
+#include "cmd/runners-model.hpp"
+#include "io/open.hpp"
+#include "io/select.hpp"
+#include "model/encode.hpp"
+#include "train/prior_trainer.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace scldm {
+
+namespace {
+
+DitConfig config_from_options(const Invocation& inv) {
+  DitConfig c = dit_preset(inv.args.text("preset", "base"));
+  c.width = inv.args.integer_in("width", c.width, 2, 1 << 16);
+  c.blocks = inv.args.integer_in("blocks", c.blocks, 0, 256);
+  c.heads = inv.args.integer_in("heads", c.heads, 1, 1 << 10);
+  return c;
+}
+
+// Latents of an h5ad input, encoded once with the VAE up front.
+LatentSet encode_h5ad(const Invocation& inv, const OpenedInput& in, const std::vector<std::string>& conditions,
+                      PriorTrainOptions& opt, const torch::Device& device) {
+  std::string vae_path = resolve_vae_path(inv);
+  LoadedVae vae = load_vae(vae_path, device);
+  SelectedSource source(open_h5ad(in, h5ad_options(inv)), inv.args.all("where"));
+  CellSet cells = load_cells(source, vae.genes, false);
+  note("encoding " + std::to_string(cells.size()) + " cells of " + in.path + " with " + vae_path);
+  EncodeOptions eo;
+  eo.seed = uint64_t(inv.seed());
+  eo.device = device;
+  std::vector<size_t> all(cells.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  auto z = encode_cells(vae, cells, all, eo);
+  opt.vae_fingerprint = vae.fingerprint;
+  opt.vae_path = absolute_path(vae_path);
+  return make_latent_set(z, cells.labels, cells.codes, cells.library_size, conditions, in.path);
+}
+
+LatentSet read_input(const Invocation& inv, const std::string& path, const std::vector<std::string>& conditions,
+                     PriorTrainOptions& opt, const torch::Device& device) {
+  refuse_terminal_input(path);
+  OpenedInput in = open_input(path);
+  if (in.format == FileFormat::h5ad) return encode_h5ad(inv, in, conditions, opt, device);
+  if (in.format != FileFormat::stream) fail(path, std::string("not a latent stream or h5ad file (format: ") + format_name(in.format) + ")");
+  if (inv.args.has("where")) throw UsageError("--where selects cells of an h5ad input; filter before encoding");
+  StreamReader reader(std::move(in.bytes));
+  LatentSet set = read_latents(reader, conditions);
+  const auto& prov = reader.header().provenance;
+  opt.vae_fingerprint = prov.value("vae_fingerprint", "");
+  opt.vae_path = prov.value("vae_path", "");
+  if (opt.vae_fingerprint.empty()) warn(path + ": the stream does not name its VAE; sample | decode will need --vae and --force");
+  return set;
+}
+
+}  // namespace
+
+int run_fit_prior(const Invocation& inv) {
+  DitConfig config = config_from_options(inv);
+  PriorTrainOptions opt;
+  opt.epochs = inv.args.integer_in("epochs", 100, 1, 1 << 20);
+  opt.max_steps = inv.args.integer_in("max-steps", 0, 0, int64_t(1) << 40);
+  opt.batch_size = inv.args.integer_in("batch-size", 256, 1, 1 << 20);
+  opt.lr = inv.args.number_in("lr", 1e-3, 1e-12, 10);
+  opt.val_fraction = inv.args.number_in("val-fraction", 0.1, 0, 0.9);
+  opt.seed = uint64_t(inv.seed());
+  opt.checkpoint_every = inv.args.integer_in("checkpoint-every", 0, 0, int64_t(1) << 40);
+  opt.strategy = inv.args.text("strategy", "joint");
+  opt.cfg_dropout = inv.args.number_in("cfg-dropout", 0.2, 0, 1);
+  opt.ema_decay = inv.args.number_in("ema-decay", 0.9999, 0, 1);
+  opt.output = inv.output("prior.pt");
+  if (opt.output == "-") throw UsageError("checkpoints are files: give -o FILE");
+  opt.resume = inv.args.text("resume");
+  opt.log = inv.args.text("log");
+  opt.device = setup_torch(inv);
+  std::string path = inv.input(0);
+  std::vector<std::string> conditions = inv.args.all("condition");
+  LatentSet data = read_input(inv, path, conditions, opt, opt.device);
+  for (size_t a = 0; a < data.attributes.size(); ++a) {
+    size_t missing = 0;
+    for (auto& c : data.codes) missing += c[a] < 0;
+    if (missing) note(path + ": " + std::to_string(missing) + " cells have no " + data.attributes[a].name + " (trained as null)");
+  }
+  if (conditions.empty()) note("no --condition: training an unconditional prior");
+  opt.provenance = provenance(inv, {{"data", path}, {"vae_fingerprint", opt.vae_fingerprint}});
+  detail("training on " + std::to_string(data.size()) + " latents of " + std::to_string(data.z.size(1)) + " x " +
+         std::to_string(data.z.size(2)));
+  PriorTrainResult r = train_prior(data, config, opt);
+  note("wrote " + r.best_path + " (best) and " + r.last_path + " (last) after " + std::to_string(r.steps) + " steps");
+  return 0;
+}
+
+}  // namespace scldm

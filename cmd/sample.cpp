@@ -1,0 +1,172 @@
+// scldm sample: latents from the prior, with guidance towards labels.
+#include <cstdlib>
+#include <fstream>
+#include <unistd.h>
+
+#include "cmd/common-model.hpp"
+#include "cmd/runners-model.hpp"
+#include "io/h5ad_frame.hpp"
+#include "io/hdf5.hpp"
+#include "model/encode.hpp"
+#include "sample/sampler.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+#include "util/text.hpp"
+
+namespace scldm {
+
+namespace {
+
+using Requests = std::vector<std::vector<int32_t>>;
+
+std::string resolve_prior_path(const Invocation& inv) {
+  if (inv.args.has("prior")) return inv.args.text("prior");
+  if (const char* env = getenv("SCLDM_PRIOR"); env && *env) return env;
+  if (access("prior.pt", R_OK) == 0) return "prior.pt";
+  throw UsageError("no prior: give --prior FILE (or set SCLDM_PRIOR, or run where prior.pt is)");
+}
+
+// Listing at most 20 values keeps an error message to one line.
+std::string listing(const std::vector<std::string>& values) {
+  if (values.size() <= 20) return join(values, ", ");
+  return join(std::vector<std::string>(values.begin(), values.begin() + 20), ", ") + ", ... (" +
+         std::to_string(values.size()) + " in all)";
+}
+
+size_t find_attribute(const PriorDescription& d, const std::string& name, const std::string& where) {
+  for (size_t a = 0; a < d.attributes.size(); ++a)
+    if (d.attributes[a].name == name) return a;
+  auto names = d.attribute_names();
+  throw UsageError(where + ": the prior has no attribute '" + name + "' (attributes: " +
+                   (names.empty() ? "none, it is unconditional" : listing(names)) + ")");
+}
+
+int32_t find_category(const Attribute& a, const std::string& value, const std::string& where) {
+  for (size_t c = 0; c < a.categories.size(); ++c)
+    if (a.categories[c] == value) return int32_t(c);
+  throw UsageError(where + ": '" + value + "' is not a " + a.name + " the prior knows (" + listing(a.categories) + ")");
+}
+
+// --condition KEY=VALUE, each attribute at most once.
+std::vector<int32_t> fixed_labels(const Invocation& inv, const PriorDescription& d) {
+  std::vector<int32_t> codes(d.attributes.size(), -1);
+  for (auto& arg : inv.args.all("condition")) {
+    auto eq = arg.find('=');
+    if (eq == std::string::npos) throw UsageError("--condition: expected KEY=VALUE, got '" + arg + "'");
+    size_t a = find_attribute(d, arg.substr(0, eq), "--condition");
+    if (codes[a] >= 0) throw UsageError("--condition: " + d.attributes[a].name + " given twice");
+    codes[a] = find_category(d.attributes[a], arg.substr(eq + 1), "--condition");
+  }
+  return codes;
+}
+
+// --like: the labels of every cell of a real h5ad (attributes it lacks stay unconditioned).
+Requests like_labels(const std::string& path, const PriorDescription& d, std::vector<std::string>& ids) {
+  h5::Handle file = h5::open_file(path);
+  FrameReader obs(file, "obs", path);
+  ids = obs.index();
+  Requests out(ids.size(), std::vector<int32_t>(d.attributes.size(), -1));
+  for (size_t a = 0; a < d.attributes.size(); ++a) {
+    bool present = false;
+    for (auto& col : obs.columns()) present |= col.name == d.attributes[a].name;
+    if (!present) {
+      note(path + ": no obs column " + d.attributes[a].name + "; generating without that label");
+      continue;
+    }
+    auto values = obs.read_strings(d.attributes[a].name);
+    for (size_t i = 0; i < values.size(); ++i)
+      if (!values[i].empty()) out[i][a] = find_category(d.attributes[a], values[i], path + ": cell " + ids[i]);
+  }
+  return out;
+}
+
+// --conditions FILE: a TSV whose header names attributes; empty or NA is no label.
+Requests table_labels(const std::string& path, const PriorDescription& d) {
+  std::ifstream in(path);
+  if (!in) fail(path, "cannot open");
+  std::string line;
+  if (!std::getline(in, line)) fail(path, "empty file (expected a header of attribute names)");
+  std::vector<size_t> columns;
+  for (auto& name : split(line, '\t')) columns.push_back(find_attribute(d, name, path));
+  Requests out;
+  for (size_t row = 2; std::getline(in, line); ++row) {
+    if (line.empty()) continue;
+    auto values = split(line, '\t');
+    if (values.size() != columns.size())
+      fail(path, "line " + std::to_string(row) + " has " + std::to_string(values.size()) + " fields, the header " +
+                     std::to_string(columns.size()));
+    std::vector<int32_t> codes(d.attributes.size(), -1);
+    for (size_t k = 0; k < columns.size(); ++k)
+      if (!values[k].empty() && values[k] != "NA")
+        codes[columns[k]] = find_category(d.attributes[columns[k]], values[k], path + ": line " + std::to_string(row));
+    out.push_back(codes);
+  }
+  if (out.empty()) fail(path, "no cells listed");
+  return out;
+}
+
+Requests requests_from_options(const Invocation& inv, const PriorDescription& d, std::vector<std::string>& ids) {
+  bool like = inv.args.has("like"), table = inv.args.has("conditions");
+  if (like && table) throw UsageError("--like and --conditions both give per-cell labels; use one");
+  if ((like || table) && inv.args.has("cells")) throw UsageError("-n: the number of cells comes from --like/--conditions");
+  std::vector<int32_t> fixed = fixed_labels(inv, d);
+  if (!like && !table) return Requests(size_t(inv.args.integer_in("cells", 1000, 1, int64_t(1) << 40)), fixed);
+  Requests out = like ? like_labels(inv.args.text("like"), d, ids) : table_labels(inv.args.text("conditions"), d);
+  for (auto& codes : out)  // --condition overrides the per-cell labels
+    for (size_t a = 0; a < codes.size(); ++a)
+      if (fixed[a] >= 0) codes[a] = fixed[a];
+  return out;
+}
+
+// --cfg W sets every attribute's weight; --cfg KEY=W one attribute's.
+Guidance guidance_from_options(const Invocation& inv, const PriorDescription& d) {
+  Guidance g;
+  std::string strategy = inv.args.has("strategy") ? inv.args.text("strategy") : d.strategy;
+  g.strategy = strategy == "additive" ? Guidance::Strategy::additive : Guidance::Strategy::joint;
+  g.weights.assign(std::max<size_t>(1, d.attributes.size()), 1.0);
+  bool per_attribute = false;
+  for (auto& arg : inv.args.all("cfg")) {
+    auto eq = arg.find('=');
+    auto w = parse_double(eq == std::string::npos ? arg : arg.substr(eq + 1));
+    if (!w || !std::isfinite(*w)) throw UsageError("--cfg: expected W or KEY=W with a number W, got '" + arg + "'");
+    if (eq == std::string::npos) {
+      std::fill(g.weights.begin(), g.weights.end(), *w);
+    } else {
+      g.weights[find_attribute(d, arg.substr(0, eq), "--cfg")] = *w;
+      per_attribute = true;
+    }
+  }
+  if (per_attribute && g.strategy == Guidance::Strategy::joint &&
+      std::adjacent_find(g.weights.begin(), g.weights.end(), std::not_equal_to<>()) != g.weights.end())
+    throw UsageError("--cfg KEY=W: per-attribute weights need additive guidance (--strategy additive)");
+  return g;
+}
+
+}  // namespace
+
+int run_sample(const Invocation& inv) {
+  torch::Device device = setup_torch(inv);
+  std::string prior_path = resolve_prior_path(inv);
+  LoadedPrior prior = load_prior(prior_path, device);
+  const PriorDescription& d = prior.description;
+  SampleOptions opt;
+  Requests requests = requests_from_options(inv, d, opt.ids);
+  opt.guidance = guidance_from_options(inv, d);
+  opt.solver.solver = inv.args.text("solver", "heun");
+  opt.solver.steps = inv.args.integer_in("steps", 50, 1, 1 << 20);
+  opt.solver.atol = inv.args.number_in("atol", 1e-5, 1e-12, 1);
+  opt.solver.rtol = inv.args.number_in("rtol", 1e-5, 0, 1);
+  opt.batch_size = inv.args.integer_in("batch-size", 256, 1, 1 << 20);
+  opt.seed = uint64_t(inv.seed());
+  opt.device = device;
+  opt.provenance = provenance(inv, {{"vae_fingerprint", d.vae_fingerprint},
+                                    {"vae_path", d.vae_path},
+                                    {"prior_fingerprint", prior.fingerprint},
+                                    {"prior_path", absolute_path(prior_path)},
+                                    {"ema", prior.ema}});
+  if (!prior.ema) warn(prior_path + ": no EMA weights; sampling with the raw weights");
+  sample_to_stream(prior, requests, opt, inv.output("-"));
+  return 0;
+}
+
+}  // namespace scldm

@@ -1,0 +1,70 @@
+#include "sample/library.hpp"
+
+#include <cmath>
+#include <map>
+
+#include "util/error.hpp"
+
+namespace scldm {
+
+std::string group_key(const std::vector<Attribute>& attributes, const std::vector<int32_t>& codes, uint32_t mask) {
+  std::string key;
+  for (size_t a = 0; a < attributes.size(); ++a) {
+    if (!(mask >> a & 1u)) continue;
+    if (!key.empty()) key += ", ";
+    key += attributes[a].name + "=" + attributes[a].categories.at(size_t(codes[a]));
+  }
+  return key;
+}
+
+nlohmann::json library_stats(const std::vector<Attribute>& attributes, const std::vector<std::vector<int32_t>>& codes,
+                             const std::vector<double>& library_size) {
+  if (attributes.size() > 16) throw Error("too many conditioning attributes (at most 16)");
+  struct Sums {
+    double n = 0, sum = 0, sum2 = 0;
+  };
+  std::map<std::string, Sums> groups;
+  const uint32_t subsets = 1u << attributes.size();
+  for (size_t i = 0; i < library_size.size(); ++i) {
+    if (!(library_size[i] > 0)) continue;
+    double x = std::log(library_size[i]);
+    uint32_t present = 0;
+    for (size_t a = 0; a < attributes.size(); ++a)
+      if (codes[i][a] >= 0) present |= 1u << a;
+    for (uint32_t mask = 0; mask < subsets; ++mask) {
+      if ((mask & present) != mask) continue;
+      Sums& s = groups[group_key(attributes, codes[i], mask)];
+      s.n += 1;
+      s.sum += x;
+      s.sum2 += x * x;
+    }
+  }
+  nlohmann::json out = nlohmann::json::object();
+  for (auto& [key, s] : groups) {
+    double mean = s.sum / s.n;
+    double var = s.n > 1 ? std::max(0.0, (s.sum2 - s.n * mean * mean) / (s.n - 1)) : 0.0;
+    out[key] = {{"n", int64_t(s.n)}, {"mean", mean}, {"sd", std::sqrt(var)}};
+  }
+  return {{"groups", out}};
+}
+
+LibraryGroup library_lookup(const nlohmann::json& stats, const std::vector<Attribute>& attributes,
+                            const std::vector<int32_t>& codes) {
+  const auto& groups = stats.at("groups");
+  uint32_t requested = 0;
+  for (size_t a = 0; a < attributes.size(); ++a)
+    if (codes[a] >= 0) requested |= 1u << a;
+  // Subsets of the requested attributes, most attributes first.
+  for (int size = __builtin_popcount(requested); size >= 0; --size) {
+    for (uint32_t mask = 0; mask <= requested; ++mask) {
+      if ((mask & requested) != mask || __builtin_popcount(mask) != size) continue;
+      std::string key = group_key(attributes, codes, mask);
+      auto it = groups.find(key);
+      if (it == groups.end() || (it->at("n").get<int64_t>() < 2 && mask != 0)) continue;
+      return {key, it->at("mean"), it->at("sd"), mask == requested};
+    }
+  }
+  throw Error("the prior holds no library sizes");
+}
+
+}  // namespace scldm

@@ -1,0 +1,93 @@
+#include "train/loop.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "train/batch.hpp"
+#include "util/error.hpp"
+#include "util/text.hpp"
+
+namespace scldm {
+
+void split_cells(size_t n, double fraction, uint64_t seed, Indices& train, Indices& val) {
+  Indices all(n);
+  std::iota(all.begin(), all.end(), 0);
+  std::mt19937_64 rng(mix_seed(seed, 0x5EED));
+  std::shuffle(all.begin(), all.end(), rng);
+  size_t n_val = size_t(std::floor(double(n) * fraction));
+  if (fraction > 0 && n_val == 0 && n > 1) n_val = 1;
+  val.assign(all.begin(), all.begin() + long(n_val));
+  train.assign(all.begin() + long(n_val), all.end());
+  std::sort(val.begin(), val.end());
+}
+
+Indices epoch_order(const Indices& train, uint64_t seed, int64_t epoch) {
+  Indices order = train;
+  std::mt19937_64 rng(mix_seed(seed, uint64_t(epoch) + 1));
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+double wsd_learning_rate(double lr, int64_t step, int64_t total) {
+  int64_t phase = std::max<int64_t>(1, total / 10);
+  if (step < phase) return lr / 100 + (lr - lr / 100) * double(step) / double(phase);
+  int64_t decay_start = total - phase;
+  if (step < decay_start) return lr;
+  double f = double(step - decay_start) / double(phase);
+  return lr + (lr / 10 - lr) * std::min(1.0, f);
+}
+
+void set_learning_rate(torch::optim::AdamW& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+}
+
+std::string last_checkpoint_path(const std::string& output) {
+  std::string base = ends_with(output, ".pt") ? output.substr(0, output.size() - 3) : output;
+  return base + ".last.pt";
+}
+
+std::string optimizer_bytes(torch::optim::AdamW& opt) {
+  torch::serialize::OutputArchive ar;
+  opt.save(ar);
+  std::ostringstream os;
+  ar.save_to(os);
+  return os.str();
+}
+
+void restore_optimizer(torch::optim::AdamW& opt, const std::string& bytes) {
+  torch::serialize::InputArchive ar;
+  std::istringstream is(bytes);
+  ar.load_from(is);
+  opt.load(ar);
+}
+
+MetricsLog::MetricsLog(const std::string& path, bool append, std::vector<std::string> columns)
+    : columns_(std::move(columns)) {
+  if (path.empty()) return;
+  json_ = ends_with(path, ".jsonl");
+  file_ = fopen(path.c_str(), append ? "a" : "w");
+  if (!file_) fail(path, "cannot write the log");
+  if (!json_ && !append) fprintf(file_, "%s\n", join(columns_, "\t").c_str());
+}
+
+MetricsLog::~MetricsLog() {
+  if (file_) fclose(file_);
+}
+
+void MetricsLog::write(const nlohmann::json& row) {
+  if (!file_) return;
+  if (json_) {
+    fprintf(file_, "%s\n", row.dump().c_str());
+  } else {
+    std::vector<std::string> cells;
+    for (auto& key : columns_)
+      cells.push_back(!row.contains(key) ? "" : row[key].is_string() ? row[key].get<std::string>() : row[key].dump());
+    fprintf(file_, "%s\n", join(cells, "\t").c_str());
+  }
+  fflush(file_);
+}
+
+}  // namespace scldm

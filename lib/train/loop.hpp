@@ -1,0 +1,49 @@
+// Pieces every training loop here shares: the fixed validation split, the
+// per-epoch data order, the learning-rate schedule, optimizer state in a
+// checkpoint, and the metrics log. Everything derives from (seed, step), so a
+// resumed run continues exactly as an uninterrupted one.
+#pragma once
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace scldm {
+
+using Indices = std::vector<size_t>;
+
+// A permutation of 0..n-1 from the seed; the first `fraction` validates.
+void split_cells(size_t n, double fraction, uint64_t seed, Indices& train, Indices& val);
+Indices epoch_order(const Indices& train, uint64_t seed, int64_t epoch);
+
+// Learning rate at `step` of `total`: warm-up over the first 10 % from
+// lr/100, constant, decay over the last 10 % to lr/10.
+double wsd_learning_rate(double lr, int64_t step, int64_t total);
+void set_learning_rate(torch::optim::AdamW& optimizer, double lr);
+
+// <output minus .pt>.last.pt
+std::string last_checkpoint_path(const std::string& output);
+
+std::string optimizer_bytes(torch::optim::AdamW& optimizer);
+void restore_optimizer(torch::optim::AdamW& optimizer, const std::string& bytes);
+
+// Per-step and per-validation rows as TSV (the given columns), or as JSON
+// lines when the path ends in .jsonl.
+class MetricsLog {
+ public:
+  MetricsLog(const std::string& path, bool append, std::vector<std::string> columns);
+  ~MetricsLog();
+  MetricsLog(const MetricsLog&) = delete;
+  MetricsLog& operator=(const MetricsLog&) = delete;
+  void write(const nlohmann::json& row);
+
+ private:
+  FILE* file_ = nullptr;
+  bool json_ = false;
+  std::vector<std::string> columns_;
+};
+
+}  // namespace scldm
