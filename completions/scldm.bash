@@ -50,6 +50,9 @@ _scldm() {
         --strategy) COMPREPLY=($(compgen -W "joint additive" -- "$cur")); return;;
         --cfg-dropout) return;;
         --ema-decay) return;;
+        --width) return;;
+        --blocks) return;;
+        --heads) return;;
         --vae) COMPREPLY=($(compgen -f -- "$cur")); return;;
         --preset) COMPREPLY=($(compgen -W "tiny small base" -- "$cur")); return;;
         --epochs) return;;
@@ -60,13 +63,16 @@ _scldm() {
         --resume) COMPREPLY=($(compgen -f -- "$cur")); return;;
         --checkpoint-every) return;;
         --log) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --layer) return;;
+        --gene-column) return;;
+        --where) return;;
         -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--condition --strategy --cfg-dropout --ema-decay --vae --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--condition --strategy --cfg-dropout --ema-decay --width --blocks --heads --vae --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi
@@ -96,6 +102,7 @@ _scldm() {
         -n|--cells) return;;
         --condition) return;;
         --cfg) return;;
+        --strategy) COMPREPLY=($(compgen -W "joint additive" -- "$cur")); return;;
         --like) COMPREPLY=($(compgen -f -- "$cur")); return;;
         --conditions) COMPREPLY=($(compgen -f -- "$cur")); return;;
         --solver) COMPREPLY=($(compgen -W "euler heun dopri5" -- "$cur")); return;;
@@ -109,7 +116,7 @@ _scldm() {
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--prior -n --cells --condition --cfg --like --conditions --solver --steps --atol --rtol -b --batch-size -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--prior -n --cells --condition --cfg --strategy --like --conditions --solver --steps --atol --rtol -b --batch-size -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

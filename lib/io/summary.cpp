@@ -116,7 +116,14 @@ Summary summarise_checkpoint(const std::string& path) {
     for (size_t i = 0; i < std::min<size_t>(5, genes.size()); ++i) first.push_back(genes[i]);
     f["example_genes"] = first;
   }
-  for (auto* key : {"config", "step", "total_steps", "epoch", "best_val_nll", "metrics", "training", "provenance"})
+  if (meta.contains("attributes")) {  // a prior: its labels, guidance and VAE
+    nlohmann::ordered_json attrs = nlohmann::ordered_json::array();
+    for (auto& a : meta["attributes"])
+      attrs.push_back({{"name", a["name"]}, {"n", a["categories"].size()}, {"categories", a["categories"]}});
+    f["attributes"] = attrs;
+  }
+  for (auto* key : {"guidance", "vae", "config", "step", "total_steps", "epoch", "best_val_nll", "best_val_loss", "metrics",
+                    "training", "provenance"})
     if (meta.contains(key)) f[key] = meta[key];
   uint64_t params = 0, bytes = 0;
   for (auto& b : ck.blobs) {

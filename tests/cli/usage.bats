@@ -44,12 +44,12 @@ COMMANDS="fit-vae fit-prior encode sample decode eval classify info convert vers
 }
 
 @test "commands not implemented yet say so and exit 1" {
-  for c in fit-prior classify; do
+  for c in classify; do
     run scldm "$c" x
     [ "$status" -eq 1 ] || { echo "$c exited $status"; false; }
     [[ "$output" == *"not implemented yet"* ]]
   done
-  for c in sample eval; do
+  for c in eval; do
     run scldm "$c"
     [ "$status" -eq 1 ] || { echo "$c exited $status"; false; }
     [[ "$output" == *"not implemented yet"* ]]
