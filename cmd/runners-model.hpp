@@ -9,5 +9,7 @@ int run_encode(const Invocation& inv);
 int run_decode(const Invocation& inv);
 int run_fit_prior(const Invocation& inv);
 int run_sample(const Invocation& inv);
+int run_eval(const Invocation& inv);
+int run_classify(const Invocation& inv);
 
 }  // namespace scldm

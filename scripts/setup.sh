@@ -8,8 +8,10 @@ packages=(
   cmake make g++ pkg-config
   libtorch-dev libopenblas0-openmp      # the model; OpenBLAS instead of the reference BLAS
   libhdf5-dev libzstd-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
+  liblemon-dev                          # exact optimal transport (network simplex) for eval's W2
   libgtest-dev bats ccache              # tests, faster rebuilds
   python3-anndata python3-h5py python3-scipy   # the real peer for h5ad files in tests
+  python3-pot python3-sklearn           # independent implementations the eval tests compare with
   groff-base man-db util-linux          # man page checks, script(1)
 )
 missing=()

@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
       {"decode", scldm::run_decode},
       {"fit-prior", scldm::run_fit_prior},
       {"sample", scldm::run_sample},
+      {"eval", scldm::run_eval},
+      {"classify", scldm::run_classify},
   };
   return scldm::dispatch(argc, argv, runners, [](int, char** av) -> int {
     throw scldm::Error(std::string("the model helper has no command '") + av[1] + "'");

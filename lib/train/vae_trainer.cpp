@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "eval/reconstruct.hpp"
 #include "io/checkpoint.hpp"
 #include "model/encode.hpp"
 #include "model/vae_io.hpp"
@@ -19,35 +20,6 @@
 namespace scldm {
 
 namespace {
-
-ValidationResult validate(Vae& model, const CellSet& data, const Indices& val, int64_t batch, uint64_t seed,
-                          const torch::Device& device) {
-  ValidationResult r;
-  if (val.empty()) return r;
-  torch::NoGradGuard no_grad;
-  model->eval();
-  int64_t G = model->config.n_genes;
-  std::vector<float> real, recon;
-  double nll = 0;
-  for (size_t start = 0; start < val.size(); start += size_t(batch)) {
-    Indices which(val.begin() + long(start), val.begin() + long(std::min(val.size(), start + size_t(batch))));
-    auto z = model->encode(encoder_batch(data, which, model->config.max_genes, seed, device)).first;
-    auto dec = model->decode(z, library_sizes(data, which, device));
-    auto x = dense_counts(data, which, G, device);
-    nll += -nb_log_prob(x, dec.mu, dec.theta).sum().item<double>();
-    auto sample = torch::empty_like(dec.mu, torch::kCPU);
-    for (size_t b = 0; b < which.size(); ++b)
-      sample[int64_t(b)].copy_(sample_nb_cell(dec.mu[int64_t(b)], dec.theta, mix_seed(seed ^ 0xEA1, which[b])));
-    auto xc = x.to(torch::kCPU).contiguous();
-    real.insert(real.end(), xc.data_ptr<float>(), xc.data_ptr<float>() + xc.numel());
-    recon.insert(recon.end(), sample.data_ptr<float>(), sample.data_ptr<float>() + sample.numel());
-  }
-  model->train();
-  r.cells = val.size();
-  r.nll = nll / double(val.size());
-  r.recon = recon_metrics(real.data(), recon.data(), val.size(), size_t(G));
-  return r;
-}
 
 nlohmann::json metrics_json(const ValidationResult& v) {
   return {{"val_nll", v.nll}, {"val_pcc", v.recon.pcc}, {"val_mse", v.recon.mse}, {"val_zero_acc", v.recon.zero_accuracy},
@@ -167,7 +139,7 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
 
     bool epoch_end = step % steps_per_epoch == 0 || step == total;
     if (epoch_end) {
-      last_val = validate(model, data, val, opt.batch_size, opt.seed, opt.device);
+      last_val = evaluate_reconstruction(model, data, val, opt.batch_size, opt.seed, opt.device);
       nlohmann::json row = metrics_json(last_val);
       row["step"] = step;
       row["epoch"] = epoch;

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "eval/recon.hpp"
+#include "eval/reconstruct.hpp"
 #include "model/config.hpp"
 #include "train/cells.hpp"
 #include "train/loop.hpp"
@@ -40,11 +40,7 @@ struct VaeTrainOptions {
   nlohmann::json provenance = nlohmann::json::object();
 };
 
-struct ValidationResult {
-  double nll = 0;  // NB negative log-likelihood per cell, summed over genes
-  ReconMetrics recon;
-  size_t cells = 0;
-};
+using ValidationResult = ReconstructionResult;
 
 struct VaeTrainResult {
   int64_t steps = 0;

@@ -1,0 +1,208 @@
+// scldm eval: generation metrics against real cells (or reconstruction
+// metrics of a VAE, or conditional accuracy with a classifier).
+#include <unordered_set>
+
+#include "cmd/common-model.hpp"
+#include "cmd/runners-model.hpp"
+#include "eval/classifier.hpp"
+#include "eval/generation.hpp"
+#include "eval/reconstruct.hpp"
+#include "eval/svg.hpp"
+#include "io/open.hpp"
+#include "model/encode.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+#include "util/log.hpp"
+
+namespace scldm {
+
+namespace {
+
+std::vector<size_t> every(size_t n) {
+  std::vector<size_t> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = i;
+  return v;
+}
+
+void emit(const std::string& output, const std::string& text) {
+  OutputFile out(output, false);
+  ByteWriter w(out.fd(), out.path());
+  w.write(text.data(), text.size());
+  w.flush();
+  out.commit();
+}
+
+std::string number(const nlohmann::ordered_json& v) {
+  if (!v.is_number()) return "NA";
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.4g", v.get<double>());
+  return buf;
+}
+
+std::string render_generation(const nlohmann::ordered_json& r) {
+  std::string s;
+  char line[256];
+  const auto& o = r["overall"];
+  snprintf(line, sizeof line, "real %s (%zu cells), generated %s (%zu cells)\n", r["real"].get<std::string>().c_str(),
+           r["real_cells"].get<size_t>(), r["generated"].get<std::string>().c_str(), r["generated_cells"].get<size_t>());
+  s += line;
+  snprintf(line, sizeof line, "space: %zu genes, %zu PCs of log1p(CP10k) fitted on the real cells; seed %llu\n",
+           r["space"]["hvg"].get<size_t>(), r["space"]["components"].get<size_t>(), (unsigned long long)r["seed"].get<uint64_t>());
+  s += line;
+  snprintf(line, sizeof line, "compared: %zu generated and %zu real (half A) cells, each against %zu real (half B) cells\n\n",
+           o["n_compared"].get<size_t>(), o["n_compared"].get<size_t>(), o["n_reference"].get<size_t>());
+  s += line;
+  snprintf(line, sizeof line, "%-14s %12s %12s\n", "metric", "generated", "real floor");
+  s += line;
+  for (auto& name : generation_metric_names()) {
+    snprintf(line, sizeof line, "%-14s %12s %12s\n", name.c_str(), number(o["metrics"][name]["generated"]).c_str(),
+             number(o["metrics"][name]["floor"]).c_str());
+    s += line;
+  }
+  if (r.contains("by")) {
+    const auto& by = r["by"];
+    s += "\nper " + by["label"].get<std::string>() + " (generated / floor):\n";
+    snprintf(line, sizeof line, "%-24s %6s %17s %19s %13s %15s\n", "class", "n", "W2", "MMD2", "1-NN acc", "Frechet");
+    s += line;
+    auto row = [&](const std::string& name, const std::string& n, const nlohmann::ordered_json& m) {
+      auto pair = [&](const char* k) { return number(m[k]["generated"]) + " / " + number(m[k]["floor"]); };
+      snprintf(line, sizeof line, "%-24.24s %6s %17s %19s %13s %15s\n", name.c_str(), n.c_str(), pair("w2").c_str(),
+               pair("mmd2").c_str(), pair("nn_accuracy").c_str(), pair("frechet").c_str());
+      s += line;
+    };
+    for (auto& c : by["classes"]) row(c["class"], std::to_string(c["n_compared"].get<size_t>()), c["metrics"]);
+    if (!by["average"].empty()) row("average", "", by["average"]);
+    for (auto& u : by["not_evaluated"])
+      s += "not evaluated: " + u["class"].get<std::string>() + " (" + u["why"].get<std::string>() + ": " +
+           std::to_string(u["real"].get<size_t>()) + " real, " + std::to_string(u["generated"].get<size_t>()) + " generated)\n";
+  }
+  if (r.contains("conditional_accuracy")) {
+    const auto& c = r["conditional_accuracy"];
+    snprintf(line, sizeof line, "\nconditional accuracy (%s): %s of generated cells classified as generated; %s on the real cells\n",
+             c["label"].get<std::string>().c_str(), number(c["generated"]).c_str(), number(c["real"]).c_str());
+    s += line;
+  }
+  return s;
+}
+
+// Real and generated cells on their shared genes, in the real file's order.
+std::pair<CellSet, CellSet> load_pair(const Invocation& inv, const std::string& real_path, const std::string& gen_path) {
+  auto real = open_cells(inv, real_path);
+  auto gen = open_counts(gen_path, H5adOptions{});
+  std::unordered_set<std::string> generated(gen->schema().genes.begin(), gen->schema().genes.end());
+  std::vector<std::string> shared;
+  for (auto& g : real->schema().genes)
+    if (generated.count(g)) shared.push_back(g);
+  if (shared.empty()) fail(gen_path, "shares no gene with " + real_path);
+  if (shared.size() < real->schema().genes.size() || shared.size() < generated.size())
+    note("comparing on the " + std::to_string(shared.size()) + " genes the two files share (real " +
+         std::to_string(real->schema().genes.size()) + ", generated " + std::to_string(generated.size()) + ")");
+  return {load_cells(*real, shared, false), load_cells(*gen, shared, false)};
+}
+
+// Colours by --by when given, else one group per side.
+void write_plot(const std::string& path, const PcaSpace& space, const CellSet& real, const CellSet& gen, const std::string& by) {
+  std::vector<std::string> groups;
+  std::vector<ScatterPoint> points;
+  auto add = [&](const CellSet& c, bool generated) {
+    int col = by.empty() ? -1 : find_label_column(c.labels, by);
+    auto which = every(std::min<size_t>(c.size(), 3000));
+    auto p = project(space, c, which);
+    for (size_t i = 0; i < which.size(); ++i) {
+      std::string name = col < 0 ? (generated ? "generated" : "real")
+                         : c.codes[size_t(col)][i] < 0 ? "(none)"
+                                                       : c.labels[size_t(col)].categories[size_t(c.codes[size_t(col)][i])];
+      auto it = std::find(groups.begin(), groups.end(), name);
+      if (it == groups.end()) it = groups.insert(groups.end(), name);
+      points.push_back({p[int64_t(i)][0].item<double>(), p[int64_t(i)][1].item<double>(), int(it - groups.begin()), generated});
+    }
+  };
+  add(real, false);
+  add(gen, true);
+  emit(path, scatter_svg(points, groups, "real (filled) vs generated (open), first two PCs of the real cells", "PC1", "PC2"));
+}
+
+// Fraction of generated cells the classifier assigns to their own label.
+nlohmann::ordered_json conditional_accuracy(const Invocation& inv, const std::string& clf_path, const std::string& real_path,
+                                            const std::string& gen_path, const torch::Device& device) {
+  CheckpointFile ck = read_checkpoint(clf_path);
+  Classifier clf = Classifier::from_checkpoint(ck, clf_path);
+  std::string vae_path = resolve_vae_path(inv, clf.vae_path);
+  LoadedVae vae = load_vae(vae_path, device);
+  if (vae.fingerprint != clf.vae_fingerprint) fail(clf_path, "was trained on latents of another VAE than " + vae_path);
+  nlohmann::ordered_json out = {{"label", clf.label}, {"classifier", clf_path}};
+  for (bool generated : {true, false}) {
+    auto source = generated ? open_counts(gen_path, H5adOptions{}) : open_cells(inv, real_path);
+    CellSet cells = load_cells(*source, vae.genes, false);
+    int col = find_label_column(cells.labels, clf.label);
+    if (col < 0) fail(source->path(), "has no label '" + clf.label + "' for --classifier");
+    auto features = encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
+    auto predicted = clf.probabilities(features.x).argmax(1);
+    size_t n = 0, correct = 0;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      int32_t code = cells.codes[size_t(col)][i];
+      if (code < 0) continue;
+      const std::string& name = cells.labels[size_t(col)].categories[size_t(code)];
+      auto it = std::find(clf.classes.begin(), clf.classes.end(), name);
+      ++n;
+      correct += it != clf.classes.end() && predicted[int64_t(i)].item<int64_t>() == int64_t(it - clf.classes.begin());
+    }
+    out[generated ? "generated" : "real"] = n ? double(correct) / double(n) : NAN;
+  }
+  return out;
+}
+
+int run_reconstruction(const Invocation& inv, const std::string& real_path, const torch::Device& device) {
+  std::string vae_path = inv.args.text("vae");
+  LoadedVae vae = load_vae(vae_path, device);
+  auto source = open_cells(inv, real_path);
+  CellSet cells = load_cells(*source, vae.genes, false);
+  auto r = evaluate_reconstruction(vae.model, cells, every(cells.size()), 256, uint64_t(inv.seed()), device);
+  nlohmann::ordered_json j = {{"real", real_path}, {"vae", vae_path}, {"vae_fingerprint", vae.fingerprint}, {"cells", r.cells},
+                              {"seed", inv.seed()}, {"re", r.nll}, {"pcc", r.recon.pcc}, {"mse", r.recon.mse},
+                              {"zero_accuracy", r.recon.zero_accuracy}};
+  std::string text = inv.args.has("json") ? j.dump(2) + "\n" : "";
+  if (text.empty()) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "reconstruction of %s (%zu cells) by %s\nRE %.2f  PCC %.4f  MSE %.4f  zero accuracy %.4f\n",
+             real_path.c_str(), r.cells, vae_path.c_str(), r.nll, r.recon.pcc, r.recon.mse, r.recon.zero_accuracy);
+    text = buf;
+  }
+  emit(inv.output("-"), text);
+  return 0;
+}
+
+}  // namespace
+
+int run_eval(const Invocation& inv) {
+  torch::Device device = setup_torch(inv);
+  if (!inv.args.has("real")) throw UsageError("--real FILE is required");
+  std::string real_path = inv.args.text("real");
+  if (!inv.args.has("generated")) {
+    if (inv.args.has("vae")) return run_reconstruction(inv, real_path, device);
+    throw UsageError("--generated FILE is required (or --vae for reconstruction metrics)");
+  }
+  std::string gen_path = inv.args.text("generated");
+  GenerationEvalOptions o;
+  o.hvg = inv.args.integer_in("hvg", 2000, 2, 1 << 20);
+  o.components = inv.args.integer_in("components", 30, 2, 1000);
+  o.max_cells = inv.args.integer_in("max-cells", 5000, 4, 1 << 24);
+  o.knn = inv.args.integer_in("knn", 5, 1, 1000);
+  o.w2 = inv.args.text("w2", "exact");
+  o.seed = uint64_t(inv.seed());
+  o.by = inv.args.text("by");
+  auto [real, gen] = load_pair(inv, real_path, gen_path);
+  PcaSpace space;
+  nlohmann::ordered_json report;
+  report["real"] = real_path;
+  report["generated"] = gen_path;
+  report["real_cells"] = real.size();
+  report["generated_cells"] = gen.size();
+  report.update(evaluate_generation(real, gen, o, &space));
+  if (inv.args.has("classifier")) report["conditional_accuracy"] = conditional_accuracy(inv, inv.args.text("classifier"), real_path, gen_path, device);
+  if (inv.args.has("plot")) write_plot(inv.args.text("plot"), space, real, gen, o.by);
+  emit(inv.output("-"), inv.args.has("json") ? report.dump(2) + "\n" : render_generation(report));
+  return 0;
+}
+
+}  // namespace scldm
