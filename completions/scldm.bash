@@ -144,15 +144,23 @@ _scldm() {
         --generated) COMPREPLY=($(compgen -f -- "$cur")); return;;
         --by) return;;
         --plot) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --hvg) return;;
+        --components) return;;
+        --max-cells) return;;
+        --knn) return;;
+        --w2) COMPREPLY=($(compgen -W "exact sinkhorn" -- "$cur")); return;;
         --vae) COMPREPLY=($(compgen -f -- "$cur")); return;;
         --classifier) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --layer) return;;
+        --gene-column) return;;
+        --where) return;;
         -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--real --generated --by --json --plot --vae --classifier -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--real --generated --by --json --plot --hvg --components --max-cells --knn --w2 --vae --classifier --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi
@@ -161,15 +169,16 @@ _scldm() {
       case "$prev" in
         --train) COMPREPLY=($(compgen -f -- "$cur")); return;;
         --label) return;;
-        --vae) COMPREPLY=($(compgen -f -- "$cur")); return;;
         --model) return;;
+        --vae) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --test-fraction) return;;
         -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--train --label --vae --model -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--train --label --model --vae --test-fraction --json -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

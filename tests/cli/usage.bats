@@ -43,19 +43,6 @@ COMMANDS="fit-vae fit-prior encode sample decode eval classify info convert vers
   [ "$status" -eq 2 ]
 }
 
-@test "commands not implemented yet say so and exit 1" {
-  for c in classify; do
-    run scldm "$c" x
-    [ "$status" -eq 1 ] || { echo "$c exited $status"; false; }
-    [[ "$output" == *"not implemented yet"* ]]
-  done
-  for c in eval; do
-    run scldm "$c"
-    [ "$status" -eq 1 ] || { echo "$c exited $status"; false; }
-    [[ "$output" == *"not implemented yet"* ]]
-  done
-}
-
 @test "version names scldm, LibTorch, HDF5 and zstd" {
   run scldm version
   [ "$status" -eq 0 ]
