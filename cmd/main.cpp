@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   std::map<std::string, Runner> runners = {
       {"info", run_info},
       {"convert", run_convert},
+      {"simulate", run_simulate},
       {"version", run_version},
   };
   return dispatch(argc, argv, runners, [](int, char** av) -> int {

@@ -5,6 +5,7 @@
 namespace scldm {
 
 int run_info(const Invocation& inv);
+int run_simulate(const Invocation& inv);
 int run_convert(const Invocation& inv);
 int run_version(const Invocation& inv);
 

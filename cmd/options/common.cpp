@@ -41,7 +41,7 @@ cli::Command make_command(cli::Command c, std::vector<std::vector<Option>> group
 const std::vector<const cli::Command*>& all_commands() {
   static const std::vector<const cli::Command*> commands = {
       &command_fit_vae(), &command_fit_prior(), &command_encode(), &command_sample(),   &command_decode(),
-      &command_eval(),    &command_classify(),  &command_info(),   &command_convert(), &command_version(),
+      &command_eval(),    &command_classify(),  &command_info(),   &command_convert(), &command_simulate(), &command_version(),
   };
   return commands;
 }

@@ -16,6 +16,7 @@ const cli::Command& command_classify();
 const cli::Command& command_info();
 const cli::Command& command_convert();
 const cli::Command& command_version();
+const cli::Command& command_simulate();
 
 // Every command in the order `scldm --help` lists them.
 const std::vector<const cli::Command*>& all_commands();

@@ -34,6 +34,7 @@ uint64_t write_counts(CountSource& source, const ConvertOptions& opt) {
     if (out.is_stdout()) throw UsageError("h5ad cannot be written to standard output; use -o FILE.h5ad");
     out.close_fd();
     h5ad = std::make_unique<H5adWriter>(out.temp_path(), schema.genes, schema.labels, opt.provenance);
+    for (auto& [key, tree] : opt.uns.items()) h5ad->write_uns(key, tree);
   } else if (opt.format == "stream") {
     StreamHeader header;
     header.genes = schema.genes;
@@ -71,7 +72,7 @@ uint64_t write_counts(CountSource& source, const ConvertOptions& opt) {
     progress.update(cells);
   }
   progress.finish();
-  if (cells == 0) fail(source.path(), opt.where.empty() ? "no cells" : "no cell matches --where");
+  if (cells == 0) fail(source.path(), opt.where.empty() && !opt.subsample.active() ? "no cells" : "no cell is selected");
   if (h5ad) h5ad->finish();
   if (stream) stream->finish();
   if (mtx) mtx->finish();
@@ -109,11 +110,11 @@ uint64_t write_latents(StreamReader& reader, const ConvertOptions& opt) {
     stream = std::make_unique<StreamWriter>(out.fd(), out.path(), copy, opt.level);
   }
   LatentBlock block, kept;
-  uint64_t cells = 0;
+  uint64_t cells = 0, seen = 0;
   while (reader.next(block)) {
     kept.clear(h.labels.size());
     for (size_t i = 0; i < block.size(); ++i) {
-      if (!sel.keep(block, i)) continue;
+      if (!opt.subsample.keep(seen++) || !sel.keep(block, i)) continue;
       kept.ids.push_back(block.ids[i]);
       kept.library_size.push_back(block.library_size[i]);
       for (size_t c = 0; c < h.labels.size(); ++c) kept.labels[c].push_back(block.labels[c][i]);
@@ -123,7 +124,7 @@ uint64_t write_latents(StreamReader& reader, const ConvertOptions& opt) {
     if (stream) stream->write(kept);
     cells += kept.size();
   }
-  if (cells == 0) fail(reader.path(), opt.where.empty() ? "no cells" : "no cell matches --where");
+  if (cells == 0) fail(reader.path(), opt.where.empty() && !opt.subsample.active() ? "no cells" : "no cell is selected");
   if (stream) stream->finish();
   if (bytes) bytes->flush();
   out.commit();
@@ -147,7 +148,7 @@ uint64_t convert(const std::string& input, const ConvertOptions& opt) {
     if (reader->header().kind == StreamHeader::Kind::latent) return write_latents(*reader, opt);
     ConvertOptions chained = opt;
     chained.provenance["input_provenance"] = reader->header().provenance;
-    SelectedSource source(std::move(reader), opt.where);
+    SelectedSource source(std::move(reader), opt.where, opt.subsample);
     return write_counts(source, chained);
   }
   if (in.format != FileFormat::h5ad) {
@@ -157,7 +158,7 @@ uint64_t convert(const std::string& input, const ConvertOptions& opt) {
   }
   auto reader = open_h5ad(in, opt.h5ad);
   H5adReader* h5ad = reader.get();
-  SelectedSource source(std::move(reader), opt.where);
+  SelectedSource source(std::move(reader), opt.where, opt.subsample);
   uint64_t cells = write_counts(source, opt);
   if (h5ad->all_zero_cells() > 0) note(input + ": " + std::to_string(h5ad->all_zero_cells()) + " all-zero cells (kept)");
   return cells;

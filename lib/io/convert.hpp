@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/h5ad_reader.hpp"
+#include "io/select.hpp"
 
 namespace scldm {
 
@@ -15,8 +16,10 @@ struct ConvertOptions {
   std::string format = "stream";  // h5ad, stream, mtx, tsv
   int level = 1;
   std::vector<std::string> where;
+  Subsample subsample;
   H5adOptions h5ad;
   nlohmann::json provenance = nlohmann::json::object();
+  nlohmann::json uns = nlohmann::json::object();  // h5ad output: extra uns entries
 };
 
 // "h5ad" for x.h5ad, "mtx", "tsv"; "stream" for anything else and for "-".

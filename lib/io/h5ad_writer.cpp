@@ -30,7 +30,28 @@ void write_provenance(hid_t uns, const nlohmann::json& provenance, const std::st
     h5::write_scalar_string(g, key, value.is_string() ? value.get<std::string>() : value.dump());
 }
 
+// A JSON tree as anndata's uns: objects become dicts, arrays of numbers
+// float64 arrays, anything else a string.
+void write_uns_tree(hid_t loc, const std::string& name, const nlohmann::json& v, const std::string& file) {
+  if (v.is_object()) {
+    h5::Handle g = make_group(loc, name, file, "dict", "0.1.0");
+    for (auto& [key, child] : v.items()) write_uns_tree(g, key, child, file);
+  } else if (v.is_array() && !v.empty() && v[0].is_number()) {
+    std::vector<double> values = v.get<std::vector<double>>();
+    h5::Appender a(loc, name, h5::Appender::Type::f64, std::max<uint64_t>(1, values.size()));
+    a.append(values.data(), values.size());
+    set_encoding(a.dataset(), "array", "0.2.0");
+  } else {
+    h5::write_scalar_string(loc, name, v.is_string() ? v.get<std::string>() : v.dump());
+  }
+}
+
 }  // namespace
+
+void H5adWriter::write_uns(const std::string& key, const nlohmann::json& tree) {
+  h5::Handle uns = h5::open_group(file_, "uns", path_);
+  write_uns_tree(uns, key, tree, path_);
+}
 
 H5adWriter::H5adWriter(const std::string& path, std::vector<std::string> genes, std::vector<LabelColumn> labels,
                        const nlohmann::json& provenance)

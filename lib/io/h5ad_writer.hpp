@@ -20,6 +20,8 @@ class H5adWriter {
              const nlohmann::json& provenance);
   ~H5adWriter();
   void write(const CountBlock& block);
+  // uns/<key>: JSON objects as dicts, numeric arrays as arrays, the rest as strings.
+  void write_uns(const std::string& key, const nlohmann::json& tree);
   void finish();  // writes the shape and closes the file
   uint64_t cells() const { return n_cells_; }
 

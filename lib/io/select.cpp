@@ -40,23 +40,37 @@ bool CellSelection::keep(const CellMetaBlock& block, size_t i) const {
   return true;
 }
 
-SelectedSource::SelectedSource(std::unique_ptr<CountSource> inner, const std::vector<std::string>& where)
-    : inner_(std::move(inner)), selection_(where, inner_->schema().labels, inner_->path()), schema_(inner_->schema()) {
-  if (!selection_.selects_all()) schema_.n_cells.reset();
+bool Subsample::keep(uint64_t cell_index) const {
+  if (!active()) return true;
+  // splitmix64 of (seed, index) as a uniform number in [0, 1).
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull * (cell_index + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  bool in = double(z >> 11) * 0x1.0p-53 < fraction;
+  return in != rest;
+}
+
+SelectedSource::SelectedSource(std::unique_ptr<CountSource> inner, const std::vector<std::string>& where, Subsample subsample)
+    : inner_(std::move(inner)),
+      selection_(where, inner_->schema().labels, inner_->path()),
+      subsample_(subsample),
+      schema_(inner_->schema()) {
+  if (!selection_.selects_all() || subsample_.active()) schema_.n_cells.reset();
 }
 
 bool SelectedSource::next(CountBlock& block) {
-  if (selection_.selects_all()) {
+  if (selection_.selects_all() && !subsample_.active()) {
     bool more = inner_->next(block);
     seen_ += block.size();
     return more;
   }
   // Skip blocks in which no cell is selected rather than yield empty ones.
   while (inner_->next(scratch_)) {
-    seen_ += scratch_.size();
     block.clear(schema_.labels.size());
     for (size_t i = 0; i < scratch_.size(); ++i)
-      if (selection_.keep(scratch_, i)) block.append_cell(scratch_, i);
+      if (subsample_.keep(seen_ + i) && selection_.keep(scratch_, i)) block.append_cell(scratch_, i);
+    seen_ += scratch_.size();
     if (block.size() > 0) return true;
   }
   block.clear(schema_.labels.size());

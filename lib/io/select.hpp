@@ -24,10 +24,21 @@ class CellSelection {
   std::vector<Key> keys_;
 };
 
+// --subsample FRAC: each cell is kept with probability FRAC, decided by
+// (seed, the cell's position in the input) alone, so `rest` selects exactly
+// the complement: a reproducible train/test split.
+struct Subsample {
+  double fraction = 1;
+  uint64_t seed = 0;
+  bool rest = false;
+  bool active() const { return fraction < 1 || rest; }
+  bool keep(uint64_t cell_index) const;
+};
+
 // A source that yields only the selected cells of another.
 class SelectedSource : public CountSource {
  public:
-  SelectedSource(std::unique_ptr<CountSource> inner, const std::vector<std::string>& where);
+  SelectedSource(std::unique_ptr<CountSource> inner, const std::vector<std::string>& where, Subsample subsample = {});
   const CountSchema& schema() const override { return schema_; }
   bool next(CountBlock& block) override;
   const std::string& path() const override { return inner_->path(); }
@@ -37,6 +48,7 @@ class SelectedSource : public CountSource {
  private:
   std::unique_ptr<CountSource> inner_;
   CellSelection selection_;
+  Subsample subsample_;
   CountSchema schema_;
   CountBlock scratch_;
   uint64_t seen_ = 0;

@@ -1,0 +1,33 @@
+// scldm simulate: a synthetic dataset with known ground truth.
+#include "cmd/runners.hpp"
+#include "io/convert.hpp"
+#include "sim/simulate.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+#include "util/text.hpp"
+
+namespace scldm {
+
+int run_simulate(const Invocation& inv) {
+  SimulationParams p;
+  p.cells = inv.args.integer_in("cells", p.cells, 1, int64_t(1) << 32);
+  p.genes = inv.args.integer_in("genes", p.genes, 1, 1 << 20);
+  if (inv.args.has("cell-types")) p.cell_types = split(inv.args.text("cell-types"), ',');
+  if (inv.args.has("conditions")) p.conditions = split(inv.args.text("conditions"), ',');
+  p.library_mean = inv.args.number_in("library-size", p.library_mean, 1, 1e9);
+  p.type_de_fraction = inv.args.number_in("type-de", p.type_de_fraction, 0, 1);
+  p.stim_de_fraction = inv.args.number_in("stim-de", p.stim_de_fraction, 0, 1);
+  p.bcv = inv.args.number_in("bcv", p.bcv, 1e-3, 10);
+  p.seed = uint64_t(inv.seed());
+  SimulatedSource source(p);
+  ConvertOptions out;
+  out.output = inv.output("-");
+  out.format = format_from_path(out.output);
+  out.provenance = provenance(inv, {{"simulation", p.to_json().dump()}});
+  out.uns["simulation"] = source.truth();
+  uint64_t n = write_counts(source, out);
+  detail("simulated " + std::to_string(n) + " cells x " + std::to_string(p.genes) + " genes");
+  return 0;
+}
+
+}  // namespace scldm
