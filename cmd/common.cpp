@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "cmd/options/tables.hpp"
+#include "io/checkpoint.hpp"
 #include "io/open.hpp"
 #include "io/select.hpp"
 #include "util/error.hpp"
@@ -54,7 +55,18 @@ int print_error(const std::string& msg, int status) {
   return status;
 }
 
-// `scldm help [COMMAND]`, `scldm help --man [COMMAND]`, `scldm help --completion bash`.
+// KEY=VALUE for every label of a prior, for shell completion (reads the
+// checkpoint's description only).
+int print_prior_labels(const std::string& path) {
+  CheckpointFile ck = read_checkpoint(path, false);
+  if (ck.meta.value("kind", "") != "prior") fail(path, "not a prior");
+  for (auto& a : ck.meta.at("attributes"))
+    for (auto& c : a.at("categories")) printf("%s=%s\n", a.at("name").get<std::string>().c_str(), c.get<std::string>().c_str());
+  return 0;
+}
+
+// `scldm help [COMMAND]`, `scldm help --man [COMMAND]`, `scldm help --completion bash|zsh|fish`,
+// `scldm help --labels PRIOR`.
 int run_help(const std::vector<std::string>& rest) {
   const auto& cmds = all_commands();
   const char* date = "2026-11";
@@ -69,10 +81,14 @@ int run_help(const std::vector<std::string>& rest) {
     return 0;
   }
   if (!rest.empty() && rest[0] == "--completion") {
-    if (rest.size() < 2 || rest[1] != "bash") throw UsageError("--completion: only 'bash' is generated");
-    fputs(cli::bash_completion(cmds).c_str(), stdout);
+    std::string shell = rest.size() > 1 ? rest[1] : "";
+    if (shell == "bash") fputs(cli::bash_completion(cmds).c_str(), stdout);
+    else if (shell == "zsh") fputs(cli::zsh_completion(cmds).c_str(), stdout);
+    else if (shell == "fish") fputs(cli::fish_completion(cmds).c_str(), stdout);
+    else throw UsageError("--completion: bash, zsh or fish");
     return 0;
   }
+  if (!rest.empty() && rest[0] == "--labels") return print_prior_labels(rest.size() > 1 ? rest[1] : "prior.pt");
   if (!rest.empty()) {
     auto* c = find_command(rest[0]);
     if (!c) throw UsageError("no command '" + rest[0] + "'");

@@ -1,12 +1,36 @@
 # bash completion for scldm. Generated from the option tables by
 # 'scldm help --completion bash'; do not edit.
+_scldm_files() {  # directories and files with one of the extensions ($1: a|b)
+  local IFS=$'\n'
+  if [ -n "$1" ]; then
+    COMPREPLY=($(compgen -d -- "$cur"; compgen -f -X "!*.@($1)" -- "$cur"))
+  else
+    COMPREPLY=($(compgen -f -- "$cur"))
+  fi
+}
+_scldm_prior() {  # the prior on the line, else $SCLDM_PRIOR, else ./prior.pt
+  local i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    if [ "${COMP_WORDS[i]}" = --prior ]; then echo "${COMP_WORDS[i+1]}"; return; fi
+  done
+  echo "${SCLDM_PRIOR:-prior.pt}"
+}
+_scldm_labels() {  # KEY=VALUE labels of the prior; after "KEY=" (bash splits at '=') its values
+  local IFS=$'\n' labels
+  labels=$("${COMP_WORDS[0]}" help --labels "$(_scldm_prior)" 2>/dev/null) || return
+  if [ "$prev" = "=" ]; then
+    labels=$(printf '%s\n' $labels | sed -n "s/^${COMP_WORDS[COMP_CWORD-2]}=//p")
+  fi
+  COMPREPLY=($(compgen -W "$labels" -- "$cur"))
+}
 _scldm() {
   local cur prev cmd
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   cmd="${COMP_WORDS[1]}"
+  shopt -s extglob
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "fit-vae fit-prior encode sample decode eval classify info convert version help" -- "$cur"))
+    COMPREPLY=($(compgen -W "fit-vae fit-prior encode sample decode eval classify info convert simulate version help" -- "$cur"))
     return
   fi
   case "$cmd" in
@@ -27,13 +51,13 @@ _scldm() {
         -b|--batch-size) return;;
         --lr) return;;
         --val-fraction) return;;
-        --resume) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --resume) _scldm_files 'pt'; return;;
         --checkpoint-every) return;;
-        --log) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --log) _scldm_files; return;;
         --layer) return;;
         --gene-column) return;;
         --where) return;;
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
@@ -41,7 +65,7 @@ _scldm() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "--max-genes --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _scldm_files 'h5ad|scs'
       fi
       ;;
     fit-prior)
@@ -53,20 +77,20 @@ _scldm() {
         --width) return;;
         --blocks) return;;
         --heads) return;;
-        --vae) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --vae) _scldm_files 'pt'; return;;
         --preset) COMPREPLY=($(compgen -W "tiny small base" -- "$cur")); return;;
         --epochs) return;;
         --max-steps) return;;
         -b|--batch-size) return;;
         --lr) return;;
         --val-fraction) return;;
-        --resume) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --resume) _scldm_files 'pt'; return;;
         --checkpoint-every) return;;
-        --log) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --log) _scldm_files; return;;
         --layer) return;;
         --gene-column) return;;
         --where) return;;
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
@@ -74,18 +98,18 @@ _scldm() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "--condition --strategy --cfg-dropout --ema-decay --width --blocks --heads --vae --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _scldm_files 'h5ad|lat'
       fi
       ;;
     encode)
       case "$prev" in
-        --vae) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --vae) _scldm_files 'pt'; return;;
         --labels) return;;
         -b|--batch-size) return;;
         --layer) return;;
         --gene-column) return;;
         --where) return;;
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
@@ -93,24 +117,25 @@ _scldm() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "--vae --labels -b --batch-size --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _scldm_files 'h5ad|scs'
       fi
       ;;
     sample)
+      if [ "$prev" = = ] && [ "${COMP_WORDS[COMP_CWORD-3]}" = --condition ]; then _scldm_labels; return; fi
       case "$prev" in
-        --prior) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --prior) _scldm_files 'pt'; return;;
         -n|--cells) return;;
-        --condition) return;;
+        --condition) _scldm_labels; return;;
         --cfg) return;;
         --strategy) COMPREPLY=($(compgen -W "joint additive" -- "$cur")); return;;
-        --like) COMPREPLY=($(compgen -f -- "$cur")); return;;
-        --conditions) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --like) _scldm_files 'h5ad'; return;;
+        --conditions) _scldm_files 'tsv'; return;;
         --solver) COMPREPLY=($(compgen -W "euler heun dopri5" -- "$cur")); return;;
         --steps) return;;
         --atol) return;;
         --rtol) return;;
         -b|--batch-size) return;;
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
@@ -118,16 +143,16 @@ _scldm() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "--prior -n --cells --condition --cfg --strategy --like --conditions --solver --steps --atol --rtol -b --batch-size -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _scldm_files
       fi
       ;;
     decode)
       case "$prev" in
-        --vae) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --vae) _scldm_files 'pt'; return;;
         --library-size) return;;
         --genes) return;;
         -b|--batch-size) return;;
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
@@ -135,26 +160,26 @@ _scldm() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "--vae --mean --library-size --genes --force -b --batch-size -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _scldm_files 'lat'
       fi
       ;;
     eval)
       case "$prev" in
-        --real) COMPREPLY=($(compgen -f -- "$cur")); return;;
-        --generated) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --real) _scldm_files 'h5ad|scs'; return;;
+        --generated) _scldm_files 'h5ad|scs'; return;;
         --by) return;;
-        --plot) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --plot) _scldm_files 'svg'; return;;
         --hvg) return;;
         --components) return;;
         --max-cells) return;;
         --knn) return;;
         --w2) COMPREPLY=($(compgen -W "exact sinkhorn" -- "$cur")); return;;
-        --vae) COMPREPLY=($(compgen -f -- "$cur")); return;;
-        --classifier) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --vae) _scldm_files 'pt'; return;;
+        --classifier) _scldm_files 'pt'; return;;
         --layer) return;;
         --gene-column) return;;
         --where) return;;
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
@@ -162,17 +187,17 @@ _scldm() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "--real --generated --by --json --plot --hvg --components --max-cells --knn --w2 --vae --classifier --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _scldm_files
       fi
       ;;
     classify)
       case "$prev" in
-        --train) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --train) _scldm_files 'h5ad|lat|scs'; return;;
         --label) return;;
         --model) return;;
-        --vae) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        --vae) _scldm_files 'pt'; return;;
         --test-fraction) return;;
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
@@ -180,7 +205,7 @@ _scldm() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "--train --label --model --vae --test-fraction --json -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _scldm_files 'h5ad|lat|scs'
       fi
       ;;
     info)
@@ -188,7 +213,7 @@ _scldm() {
         --layer) return;;
         --gene-column) return;;
         --where) return;;
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
@@ -196,30 +221,53 @@ _scldm() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "--json --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _scldm_files 'h5ad|lat|pt|scs'
       fi
       ;;
     convert)
       case "$prev" in
         -O|--output-format) COMPREPLY=($(compgen -W "h5ad stream mtx tsv" -- "$cur")); return;;
         --level) return;;
+        --subsample) return;;
+        --subsample-seed) return;;
         --layer) return;;
         --gene-column) return;;
         --where) return;;
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "-O --output-format --level --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "-O --output-format --level --subsample --subsample-seed --rest --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _scldm_files 'h5ad|lat|mtx|scs|tsv'
+      fi
+      ;;
+    simulate)
+      case "$prev" in
+        -n|--cells) return;;
+        --genes) return;;
+        --cell-types) return;;
+        --conditions) return;;
+        --library-size) return;;
+        --type-de) return;;
+        --stim-de) return;;
+        --bcv) return;;
+        -o|--output) _scldm_files; return;;
+        -@|--threads) return;;
+        --seed) return;;
+        --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
+      esac
+      if [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "-n --cells --genes --cell-types --conditions --library-size --type-de --stim-de --bcv -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+      else
+        _scldm_files
       fi
       ;;
     version)
       case "$prev" in
-        -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return;;
+        -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
@@ -227,7 +275,7 @@ _scldm() {
       if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "-o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _scldm_files
       fi
       ;;
   esac

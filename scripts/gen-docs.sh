@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates man/scldm*.1 and completions/scldm.bash from the option tables.
-# tests/cli/docs.bats fails when the committed files differ from these.
+# Regenerates man/scldm*.1 and the bash, zsh and fish completions from the
+# option tables. tests/cli/docs.bats fails when the committed files differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scldm=${SCLDM:-build/scldm}
@@ -9,3 +9,5 @@ for c in $("$scldm" --help | awk '/^     [a-z]/ { print $1 }'); do
   "$scldm" help --man "$c" > "man/scldm-$c.1"
 done
 "$scldm" help --completion bash > completions/scldm.bash
+"$scldm" help --completion zsh > completions/_scldm
+"$scldm" help --completion fish > completions/scldm.fish

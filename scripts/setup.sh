@@ -13,6 +13,7 @@ packages=(
   python3-anndata python3-h5py python3-scipy   # the real peer for h5ad files in tests
   python3-pot python3-sklearn           # independent implementations the eval tests compare with
   groff-base man-db util-linux          # man page checks, script(1)
+  zsh fish                              # the completion tests parse and run the zsh and fish scripts
 )
 missing=()
 for p in "${packages[@]}"; do

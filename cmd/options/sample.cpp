@@ -6,6 +6,7 @@ const cli::Command& command_sample() {
   using cli::Kind;
   cli::Option condition{0, "condition", Kind::text, "KEY=VALUE", "generate cells with this label (repeat for several)"};
   condition.repeatable = true;
+  condition.prior_labels = true;
   cli::Option cfg{0, "cfg", Kind::text, "W|KEY=W", "guidance weight, overall or per attribute", "1"};
   cfg.repeatable = true;
   static const cli::Command c = make_command(

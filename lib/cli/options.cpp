@@ -239,6 +239,23 @@ std::string help_text(const Command& c) {
   return o.str();
 }
 
+namespace {
+
+// The variables a command reads, from its options.
+std::string default_environment(const Command& c) {
+  auto has = [&](const char* name) {
+    return std::any_of(c.options.begin(), c.options.end(), [&](const Option& o) { return o.long_name == name; });
+  };
+  auto item = [](const std::string& name, const std::string& text) { return ".TP\n.B " + roff(name) + "\n" + roff(text) + "\n"; };
+  std::string s = item("TMPDIR", "where standard input is spooled when it holds an HDF5 file.");
+  if (has("vae")) s += item("SCLDM_VAE", "the VAE to use when --vae is not given.");
+  if (has("prior")) s += item("SCLDM_PRIOR", "the prior to use when --prior is not given.");
+  if (c.needs_model) s += item("SCLDM_DEFAULT_MALLOC", "set to 1 to keep glibc's default malloc trimming (for measuring).");
+  return s;
+}
+
+}  // namespace
+
 std::string man_page(const Command& c, const std::string& version, const std::string& date) {
   std::ostringstream o;
   std::string upper = "SCLDM-" + c.name;
@@ -264,10 +281,7 @@ std::string man_page(const Command& c, const std::string& version, const std::st
   o << ".SH EXIT STATUS\n0 on success, 1 on a runtime error (bad or unreadable input, failed output), "
        "2 on a usage error. "
     << roff(c.exit_status) << "\n";
-  o << ".SH ENVIRONMENT\n"
-    << roff(c.environment.empty() ? "TMPDIR: where standard input is spooled when it holds an HDF5 file."
-                                  : c.environment)
-    << "\n";
+  o << ".SH ENVIRONMENT\n" << (c.environment.empty() ? default_environment(c) : roff(c.environment) + "\n");
   o << ".SH FILES\n"
     << roff(c.files.empty() ? "Outputs are written to a temporary file beside the target and renamed when "
                               "complete, so a failure leaves no partial file."
@@ -294,48 +308,25 @@ std::string man_page_index(const std::vector<const Command*>& commands, const st
   o << ".SH COMMANDS\n";
   for (auto* c : commands) o << ".TP\n.B " << roff(c->name) << "\n" << roff(c->summary) << " See\n.BR scldm\\-" << roff(c->name) << " (1).\n";
   o << ".SH EXIT STATUS\n0 on success, 1 on a runtime error, 2 on a usage error.\n";
-  o << ".SH EXAMPLES\n.nf\nscldm fit\\-vae train.h5ad \\-o vae.pt\nscldm encode train.h5ad \\-\\-vae vae.pt \\-o train.lat\n"
+  o << ".SH ENVIRONMENT\n.TP\n.B SCLDM_VAE\nthe VAE model commands use when \\-\\-vae is not given.\n"
+       ".TP\n.B SCLDM_PRIOR\nthe prior sample uses when \\-\\-prior is not given.\n"
+       ".TP\n.B TMPDIR\nwhere standard input is spooled when it holds an HDF5 file.\n";
+  o << ".SH FILES\n.TP\n.I vae.pt, prior.pt\nthe default outputs of fit\\-vae and fit\\-prior, and the models "
+       "decode and sample look for in the working directory.\n"
+       ".TP\n.I libexec/scldm/scldm\\-model\nthe helper (linked to LibTorch) that runs the model commands.\n";
+  o << ".SH EXAMPLES\nThe whole pipeline, from simulated data:\n.PP\n.nf\n"
+       "scldm simulate \\-o data.h5ad\n"
+       "scldm convert data.h5ad \\-\\-subsample 0.8 \\-o train.h5ad\n"
+       "scldm convert data.h5ad \\-\\-subsample 0.8 \\-\\-rest \\-o test.h5ad\n"
+       "scldm fit\\-vae train.h5ad \\-o vae.pt\n"
+       "scldm encode train.h5ad \\-\\-vae vae.pt \\-o train.lat\n"
        "scldm fit\\-prior train.lat \\-\\-condition cell_type \\-o prior.pt\n"
-       "scldm sample \\-\\-prior prior.pt \\-n 5000 \\-\\-condition cell_type=B | scldm decode \\-\\-vae vae.pt \\-o gen.h5ad\n"
-       "scldm convert data.h5ad \\- | scldm info \\-\n.fi\n";
+       "scldm sample \\-\\-like test.h5ad \\-\\-cfg 2 | scldm decode \\-o gen.h5ad\n"
+       "scldm eval \\-\\-real test.h5ad \\-\\-generated gen.h5ad \\-\\-by cell_type\n"
+       "scldm classify \\-\\-train train.lat \\-\\-label cell_type \\-o clf.pt\n.fi\n";
   o << ".SH SEE ALSO\n";
   for (auto* c : commands) o << ".BR scldm\\-" << roff(c->name) << " (1),\n";
   o << ".BR scldm\\-formats (5)\n";
-  return o.str();
-}
-
-std::string bash_completion(const std::vector<const Command*>& commands) {
-  std::ostringstream o;
-  o << "# bash completion for scldm. Generated from the option tables by\n"
-       "# 'scldm help --completion bash'; do not edit.\n"
-       "_scldm() {\n"
-       "  local cur prev cmd\n"
-       "  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n"
-       "  prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
-       "  cmd=\"${COMP_WORDS[1]}\"\n"
-       "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
-       "    COMPREPLY=($(compgen -W \"";
-  for (auto* c : commands) o << c->name << " ";
-  o << "help\" -- \"$cur\"))\n    return\n  fi\n  case \"$cmd\" in\n";
-  for (auto* c : commands) {
-    o << "    " << c->name << ")\n      case \"$prev\" in\n";
-    for (auto& opt : c->options) {
-      if (opt.kind == Kind::flag) continue;
-      o << "        ";
-      if (opt.short_name) o << "-" << opt.short_name << "|";
-      o << "--" << opt.long_name << ") ";
-      if (!opt.choices.empty()) o << "COMPREPLY=($(compgen -W \"" << join(opt.choices, " ") << "\" -- \"$cur\")); return;;\n";
-      else if (opt.kind == Kind::file) o << "COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n";
-      else o << "return;;\n";
-    }
-    o << "      esac\n      if [[ \"$cur\" == -* ]]; then\n        COMPREPLY=($(compgen -W \"";
-    for (auto& opt : c->options) {
-      if (opt.short_name) o << "-" << opt.short_name << " ";
-      o << "--" << opt.long_name << " ";
-    }
-    o << "\" -- \"$cur\"))\n      else\n        COMPREPLY=($(compgen -f -- \"$cur\"))\n      fi\n      ;;\n";
-  }
-  o << "  esac\n}\ncomplete -o filenames -F _scldm scldm\n";
   return o.str();
 }
 

@@ -22,6 +22,7 @@ struct Option {
   std::vector<std::string> choices;  // Kind::choice, and completion values
   std::vector<std::string> extensions;  // Kind::file: completion filter
   bool repeatable = false;
+  bool prior_labels = false;  // completes as KEY=VALUE labels of the prior (sample --condition)
 };
 
 struct Positional {
@@ -85,7 +86,12 @@ std::string synopsis(const Command& command);
 std::string man_page(const Command& command, const std::string& version, const std::string& date);
 std::string man_page_index(const std::vector<const Command*>& commands, const std::string& version,
                            const std::string& date);
+// Shell completion scripts (lib/cli/completion.cpp): subcommands, options,
+// files by extension, choices, and the labels of a prior for sample
+// --condition (through `scldm help --labels PRIOR`).
 std::string bash_completion(const std::vector<const Command*>& commands);
+std::string zsh_completion(const std::vector<const Command*>& commands);
+std::string fish_completion(const std::vector<const Command*>& commands);
 std::string top_level_help(const std::vector<const Command*>& commands, const std::string& version);
 
 }  // namespace scldm::cli

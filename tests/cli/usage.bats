@@ -79,8 +79,11 @@ COMMANDS="fit-vae fit-prior encode sample decode eval classify info convert vers
   [ "$status" -eq 0 ]
   [[ "$output" == *"CUDA available:"* ]]
   [ -f "$prefix/share/bash-completion/completions/scldm" ]
+  [ -f "$prefix/share/zsh/site-functions/_scldm" ]
+  [ -f "$prefix/share/fish/vendor_completions.d/scldm.fish" ]
+  [ -f "$prefix/share/man/man5/scldm-formats.5" ]
   command -v man >/dev/null || skip "man is not installed"
-  run env MANPATH="$prefix/share/man" man -P cat scldm-convert
+  run env MANPAGER=cat PAGER=cat man -M "$prefix/share/man" scldm-sample
   [ "$status" -eq 0 ]
-  [[ "$output" == *"SCLDM-CONVERT"* ]]
+  [[ "$output" == *"SCLDM-SAMPLE"* && "$output" == *"--cfg"* && "$output" == *"SCLDM_PRIOR"* ]]
 }
