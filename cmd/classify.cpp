@@ -36,13 +36,6 @@ CellFeatures load_features(const Invocation& inv, const std::string& path, const
   return encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
 }
 
-void write_text(const std::string& output, const std::string& text) {
-  OutputFile out(output, false);
-  ByteWriter w(out.fd(), out.path());
-  w.write(text.data(), text.size());
-  w.flush();
-  out.commit();
-}
 
 int train(const Invocation& inv, const torch::Device& device) {
   if (!inv.args.has("label")) throw UsageError("--train needs --label KEY (the label to learn)");
@@ -93,7 +86,7 @@ int predict(const Invocation& inv, const torch::Device& device) {
     }
     tsv += "\n";
   }
-  write_text(inv.output("-"), tsv);
+  write_text_output(inv.output("-"), tsv);
   int col = find_label_column(data.labels, clf.label);
   if (col >= 0) {  // labelled input: how well did it do?
     std::vector<int64_t> truth;

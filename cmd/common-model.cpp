@@ -27,6 +27,21 @@ torch::Device setup_torch(const Invocation& inv) {
   return device;
 }
 
+void read_training_options(const Invocation& inv, TrainingOptions& o) {
+  o.epochs = inv.args.integer_in("epochs", o.epochs, 1, 1 << 20);
+  o.max_steps = inv.args.integer_in("max-steps", o.max_steps, 0, int64_t(1) << 40);
+  o.batch_size = inv.args.integer_in("batch-size", o.batch_size, 1, 1 << 20);
+  o.lr = inv.args.number_in("lr", o.lr, 1e-12, 10);
+  o.val_fraction = inv.args.number_in("val-fraction", o.val_fraction, 0, 0.9);
+  o.seed = uint64_t(inv.seed());
+  o.checkpoint_every = inv.args.integer_in("checkpoint-every", 0, 0, int64_t(1) << 40);
+  o.output = inv.output(o.output);
+  if (o.output == "-") throw UsageError("checkpoints are files: give -o FILE");
+  o.resume = inv.args.text("resume");
+  o.log = inv.args.text("log");
+  o.device = setup_torch(inv);
+}
+
 std::string resolve_vae_path(const Invocation& inv, const std::string& recorded) {
   if (inv.args.has("vae")) return inv.args.text("vae");
   if (const char* env = getenv("SCLDM_VAE"); env && *env) return env;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "cmd/common.hpp"
+#include "train/loop.hpp"
 
 namespace scldm {
 
@@ -13,5 +14,9 @@ torch::Device setup_torch(const Invocation& inv);
 // The VAE to use: --vae, else $SCLDM_VAE, else `recorded` (a path a stream
 // recorded), else ./vae.pt.
 std::string resolve_vae_path(const Invocation& inv, const std::string& recorded = "");
+
+// The training options fit-vae and fit-prior share (defaults: the fields'
+// values on entry), and -@/--device.
+void read_training_options(const Invocation& inv, TrainingOptions& options);
 
 }  // namespace scldm

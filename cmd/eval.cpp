@@ -24,13 +24,6 @@ std::vector<size_t> every(size_t n) {
   return v;
 }
 
-void emit(const std::string& output, const std::string& text) {
-  OutputFile out(output, false);
-  ByteWriter w(out.fd(), out.path());
-  w.write(text.data(), text.size());
-  w.flush();
-  out.commit();
-}
 
 std::string number(const nlohmann::ordered_json& v) {
   if (!v.is_number()) return "NA";
@@ -119,7 +112,7 @@ void write_plot(const std::string& path, const PcaSpace& space, const CellSet& r
   };
   add(real, false);
   add(gen, true);
-  emit(path, scatter_svg(points, groups, "real (filled) vs generated (open), first two PCs of the real cells", "PC1", "PC2"));
+  write_text_output(path, scatter_svg(points, groups, "real (filled) vs generated (open), first two PCs of the real cells", "PC1", "PC2"));
 }
 
 // Fraction of generated cells the classifier assigns to their own label.
@@ -168,7 +161,7 @@ int run_reconstruction(const Invocation& inv, const std::string& real_path, cons
              real_path.c_str(), r.cells, vae_path.c_str(), r.nll, r.recon.pcc, r.recon.mse, r.recon.zero_accuracy);
     text = buf;
   }
-  emit(inv.output("-"), text);
+  write_text_output(inv.output("-"), text);
   return 0;
 }
 
@@ -201,7 +194,7 @@ int run_eval(const Invocation& inv) {
   report.update(evaluate_generation(real, gen, o, &space));
   if (inv.args.has("classifier")) report["conditional_accuracy"] = conditional_accuracy(inv, inv.args.text("classifier"), real_path, gen_path, device);
   if (inv.args.has("plot")) write_plot(inv.args.text("plot"), space, real, gen, o.by);
-  emit(inv.output("-"), inv.args.has("json") ? report.dump(2) + "\n" : render_generation(report));
+  write_text_output(inv.output("-"), inv.args.has("json") ? report.dump(2) + "\n" : render_generation(report));
   return 0;
 }
 

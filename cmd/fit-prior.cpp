@@ -61,21 +61,10 @@ LatentSet read_input(const Invocation& inv, const std::string& path, const std::
 int run_fit_prior(const Invocation& inv) {
   DitConfig config = config_from_options(inv);
   PriorTrainOptions opt;
-  opt.epochs = inv.args.integer_in("epochs", 100, 1, 1 << 20);
-  opt.max_steps = inv.args.integer_in("max-steps", 0, 0, int64_t(1) << 40);
-  opt.batch_size = inv.args.integer_in("batch-size", 256, 1, 1 << 20);
-  opt.lr = inv.args.number_in("lr", 1e-3, 1e-12, 10);
-  opt.val_fraction = inv.args.number_in("val-fraction", 0.1, 0, 0.9);
-  opt.seed = uint64_t(inv.seed());
-  opt.checkpoint_every = inv.args.integer_in("checkpoint-every", 0, 0, int64_t(1) << 40);
+  read_training_options(inv, opt);
   opt.strategy = inv.args.text("strategy", "joint");
   opt.cfg_dropout = inv.args.number_in("cfg-dropout", 0.2, 0, 1);
   opt.ema_decay = inv.args.number_in("ema-decay", 0.9999, 0, 1);
-  opt.output = inv.output("prior.pt");
-  if (opt.output == "-") throw UsageError("checkpoints are files: give -o FILE");
-  opt.resume = inv.args.text("resume");
-  opt.log = inv.args.text("log");
-  opt.device = setup_torch(inv);
   std::string path = inv.input(0);
   std::vector<std::string> conditions = inv.args.all("condition");
   LatentSet data = read_input(inv, path, conditions, opt, opt.device);

@@ -30,18 +30,7 @@ VaeConfig config_from_options(const Invocation& inv) {
 int run_fit_vae(const Invocation& inv) {
   VaeConfig config = config_from_options(inv);
   VaeTrainOptions opt;
-  opt.epochs = inv.args.integer_in("epochs", 10, 1, 1 << 20);
-  opt.max_steps = inv.args.integer_in("max-steps", 0, 0, int64_t(1) << 40);
-  opt.batch_size = inv.args.integer_in("batch-size", 128, 1, 1 << 20);
-  opt.lr = inv.args.number_in("lr", 1e-3, 1e-12, 10);
-  opt.val_fraction = inv.args.number_in("val-fraction", 0.1, 0, 0.9);
-  opt.seed = uint64_t(inv.seed());
-  opt.checkpoint_every = inv.args.integer_in("checkpoint-every", 0, 0, int64_t(1) << 40);
-  opt.output = inv.output("vae.pt");
-  if (opt.output == "-") throw UsageError("checkpoints are files: give -o FILE");
-  opt.resume = inv.args.text("resume");
-  opt.log = inv.args.text("log");
-  opt.device = setup_torch(inv);
+  read_training_options(inv, opt);
   std::string data_path = inv.input(0);
   opt.provenance = provenance(inv, {{"data", data_path}});
   auto source = open_cells(inv, data_path);

@@ -8,6 +8,8 @@
 
 #include "train/batch.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
+#include "util/log.hpp"
 #include "util/text.hpp"
 
 namespace scldm {
@@ -88,6 +90,20 @@ void MetricsLog::write(const nlohmann::json& row) {
     fprintf(file_, "%s\n", join(cells, "\t").c_str());
   }
   fflush(file_);
+}
+
+double record_step(MetricsLog& log, Progress& progress, int64_t step, int64_t epoch, double lr, const torch::Tensor& loss,
+                   double grad_norm, const char* loss_format) {
+  double value = loss.item<double>();
+  if (!std::isfinite(value))
+    throw Error("training diverged at step " + std::to_string(step) + " (loss is not finite); try a lower --lr");
+  log.write({{"step", step}, {"epoch", epoch}, {"kind", "train"}, {"lr", lr}, {"loss", value}, {"grad_norm", grad_norm}});
+  if (stderr_is_terminal()) {
+    char status[64];
+    snprintf(status, sizeof status, loss_format, value);
+    progress.update(uint64_t(step), status);
+  }
+  return value;
 }
 
 }  // namespace scldm

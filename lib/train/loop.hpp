@@ -15,6 +15,24 @@ namespace scldm {
 
 using Indices = std::vector<size_t>;
 
+// What every training run takes (fit-vae and fit-prior share these options).
+struct TrainingOptions {
+  int64_t epochs = 10;
+  int64_t max_steps = 0;  // 0: epochs decide
+  int64_t batch_size = 128;
+  double lr = 1e-3;
+  double val_fraction = 0.1;
+  double clip = 10;
+  uint64_t seed = 0;
+  int64_t checkpoint_every = 0;
+  int64_t stop_after = 0;  // > 0: stop at this step as an interruption would (tests)
+  std::string output;      // best checkpoint; the last goes to <output minus .pt>.last.pt
+  std::string resume;
+  std::string log;  // TSV, or JSON lines when it ends in .jsonl
+  torch::Device device = torch::kCPU;
+  nlohmann::json provenance = nlohmann::json::object();
+};
+
 // A permutation of 0..n-1 from the seed; the first `fraction` validates.
 void split_cells(size_t n, double fraction, uint64_t seed, Indices& train, Indices& val);
 Indices epoch_order(const Indices& train, uint64_t seed, int64_t epoch);
@@ -45,5 +63,12 @@ class MetricsLog {
   bool json_ = false;
   std::vector<std::string> columns_;
 };
+
+class Progress;
+
+// After an optimiser step: the loss as a number (a non-finite loss is an
+// error suggesting a lower --lr), a log row, and the progress bar on a TTY.
+double record_step(MetricsLog& log, Progress& progress, int64_t step, int64_t epoch, double lr, const torch::Tensor& loss,
+                   double grad_norm, const char* loss_format);
 
 }  // namespace scldm

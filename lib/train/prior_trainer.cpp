@@ -180,14 +180,7 @@ PriorTrainResult train_prior(const LatentSet& data, DitConfig config, const Prio
     optimizer.step();
     ema_update(ema, model, ema_decay_at(opt.ema_decay, step));
     ++step;
-    double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value)) throw Error("training diverged at step " + std::to_string(step) + " (loss is not finite); try a lower --lr");
-    log.write({{"step", step}, {"epoch", epoch}, {"kind", "train"}, {"lr", lr}, {"loss", loss_value}, {"grad_norm", grad_norm}});
-    if (stderr_is_terminal()) {
-      char status[64];
-      snprintf(status, sizeof status, "loss %.4f", loss_value);
-      progress.update(uint64_t(step), status);
-    }
+    record_step(log, progress, step, epoch, lr, loss, grad_norm, "loss %.4f");
     bool epoch_end = step % steps_per_epoch == 0 || step == total;
     if (epoch_end) {
       last_val = validator.loss(ema, opt.batch_size, opt.device);

@@ -15,23 +15,16 @@
 
 namespace scldm {
 
-struct PriorTrainOptions {
-  int64_t epochs = 200;
-  int64_t max_steps = 0;  // 0: epochs decide
-  int64_t batch_size = 256;
-  double lr = 1e-3;
-  double val_fraction = 0.1;
-  double clip = 10;
-  uint64_t seed = 0;
-  int64_t checkpoint_every = 0;
-  int64_t stop_after = 0;  // > 0: stop at this step as an interruption would (tests)
+struct PriorTrainOptions : TrainingOptions {
   std::string strategy = "joint";
   double cfg_dropout = 0.2;
   double ema_decay = 0.9999;
-  std::string output = "prior.pt", resume, log;
   std::string vae_fingerprint, vae_path;
-  torch::Device device = torch::kCPU;
-  nlohmann::json provenance = nlohmann::json::object();
+  PriorTrainOptions() {
+    epochs = 100;
+    batch_size = 256;
+    output = "prior.pt";
+  }
 };
 
 struct PriorTrainResult {

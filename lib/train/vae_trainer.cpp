@@ -128,14 +128,7 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
     double grad_norm = torch::nn::utils::clip_grad_norm_(model->parameters(), opt.clip);
     optimizer.step();
     ++step;
-    double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value)) throw Error("training diverged at step " + std::to_string(step) + " (loss is not finite); try a lower --lr");
-    log.write({{"step", step}, {"epoch", epoch}, {"kind", "train"}, {"lr", lr}, {"loss", loss_value}, {"grad_norm", grad_norm}});
-    if (stderr_is_terminal()) {
-      char status[64];
-      snprintf(status, sizeof status, "loss %.1f", loss_value);
-      progress.update(uint64_t(step), status);
-    }
+    record_step(log, progress, step, epoch, lr, loss, grad_norm, "loss %.1f");
 
     bool epoch_end = step % steps_per_epoch == 0 || step == total;
     if (epoch_end) {

@@ -22,22 +22,9 @@
 
 namespace scldm {
 
-struct VaeTrainOptions {
-  int64_t epochs = 10;
-  int64_t max_steps = 0;  // 0: epochs decide
-  int64_t batch_size = 128;
-  double lr = 1e-3;
-  double val_fraction = 0.1;
-  double clip = 10;
-  uint64_t seed = 0;
-  int64_t checkpoint_every = 0;
-  int64_t stop_after = 0;  // > 0: stop at this step as an interruption would (tests)
-  std::string output = "vae.pt";  // best checkpoint; the last goes to <output minus .pt>.last.pt
-  std::string resume;
-  std::string log;  // TSV, or JSON lines when it ends in .jsonl
-  torch::Device device = torch::kCPU;
+struct VaeTrainOptions : TrainingOptions {
   int rank = 0, world_size = 1;
-  nlohmann::json provenance = nlohmann::json::object();
+  VaeTrainOptions() { output = "vae.pt"; }
 };
 
 using ValidationResult = ReconstructionResult;

@@ -263,4 +263,12 @@ void close_stdout_or_throw() {
 bool stdin_is_terminal() { return isatty(STDIN_FILENO); }
 bool stderr_is_terminal() { return isatty(STDERR_FILENO); }
 
+void write_text_output(const std::string& path, const std::string& text) {
+  OutputFile out(path, false);
+  ByteWriter w(out.fd(), out.path());
+  w.write(text.data(), text.size());
+  w.flush();
+  out.commit();
+}
+
 }  // namespace scldm

@@ -93,4 +93,7 @@ void close_stdout_or_throw();
 bool stdin_is_terminal();
 bool stderr_is_terminal();
 
+// Writes `text` to `path` ("-": standard output) through an OutputFile.
+void write_text_output(const std::string& path, const std::string& text);
+
 }  // namespace scldm
