@@ -36,7 +36,7 @@ for part in "${parts[@]}"; do
         echo "== $g"; $S eval --real test.h5ad --generated $g.h5ad > eval_$g.txt; metrics eval_$g.txt
       done
       $S eval --real test.h5ad --generated gen_cond.h5ad --by cell_type --plot cond.svg | tail -n 12
-      $S eval --real test.h5ad --generated gen_gauss.h5ad --by cell_type --plot gauss.svg > /dev/null ;;
+      $S eval --real test.h5ad --generated gen_gauss.h5ad --plot gauss.svg > /dev/null ;;
     cfgdrop)
       [ -f clf.pt ] || $S classify --train train.lat --label cell_type -o clf.pt -q > /dev/null
       for rho in 0.1 0.2 0.8; do

@@ -165,7 +165,10 @@ int run_sample(const Invocation& inv) {
                                     {"prior_path", absolute_path(prior_path)},
                                     {"ema", prior.ema}});
   if (!prior.ema) warn(prior_path + ": no EMA weights; sampling with the raw weights");
-  sample_to_stream(prior, requests, opt, inv.output("-"));
+  std::string output = inv.output("-");
+  if (ends_with(lower(output), ".h5ad") || ends_with(lower(output), ".tsv"))
+    throw UsageError("sample writes a latent stream; pipe it into 'scldm decode -o " + output + "'");
+  sample_to_stream(prior, requests, opt, output);
   return 0;
 }
 
