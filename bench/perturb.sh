@@ -17,6 +17,9 @@ n=$($S info --json heldout.h5ad | /usr/bin/python3 -c 'import json,sys; print(js
 summary() { grep -E "^(w2|mmd2|frechet|energy|nn_accuracy) " | awk '{printf "%s %s (floor %s)  ", $1, $2, $3} END {print ""}'; }
 echo "== baseline: real CD14+ Monocytes ctrl as the prediction"
 $S eval --real heldout.h5ad --generated nearest.h5ad | summary
+echo "== ceiling: the VAE's reconstruction of the held-out cells (it never saw them)"
+$S encode heldout.h5ad --vae vae.pt -q | $S decode --vae vae.pt -o recon_heldout.h5ad -q
+$S eval --real heldout.h5ad --generated recon_heldout.h5ad | summary
 for strategy in joint additive; do
   [ -f prior_$strategy.pt ] || /usr/bin/time -f "fit-prior $strategy: %e s" \
     $S fit-prior train.lat --condition cell_type --condition condition --strategy $strategy --preset tiny --epochs 300 \
