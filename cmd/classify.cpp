@@ -3,7 +3,6 @@
 #include "cmd/runners-model.hpp"
 #include "eval/classifier.hpp"
 #include "io/open.hpp"
-#include "io/select.hpp"
 #include "io/stream.hpp"
 #include "model/encode.hpp"
 #include "util/error.hpp"
@@ -20,22 +19,21 @@ CellFeatures load_features(const Invocation& inv, const std::string& path, const
                            const torch::Device& device) {
   refuse_terminal_input(path);
   OpenedInput in = open_input(path);
+  std::unique_ptr<CountSource> counts;
   if (in.format == FileFormat::stream) {
     auto reader = std::make_unique<StreamReader>(std::move(in.bytes));
     if (reader->header().kind == StreamHeader::Kind::latent) return stream_features(*reader);
-    std::string vae_path = resolve_vae_path(inv, recorded);
-    LoadedVae vae = load_vae(vae_path, device);
-    CellSet cells = load_cells(*reader, vae.genes, false);
-    return encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
+    counts = std::move(reader);
+  } else if (in.format == FileFormat::h5ad) {
+    counts = open_h5ad(in, h5ad_options(inv));
+  } else {
+    fail(path, std::string("not an h5ad file or stream (format: ") + format_name(in.format) + ")");
   }
-  if (in.format != FileFormat::h5ad) fail(path, std::string("not an h5ad file or stream (format: ") + format_name(in.format) + ")");
   std::string vae_path = resolve_vae_path(inv, recorded);
   LoadedVae vae = load_vae(vae_path, device);
-  SelectedSource source(open_h5ad(in, h5ad_options(inv)), {});
-  CellSet cells = load_cells(source, vae.genes, false);
+  CellSet cells = load_cells(*counts, vae.genes, false);
   return encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
 }
-
 
 int train(const Invocation& inv, const torch::Device& device) {
   if (!inv.args.has("label")) throw UsageError("--train needs --label KEY (the label to learn)");
