@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "io/checkpoint.hpp"
 #include "train/batch.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -57,6 +58,12 @@ std::string optimizer_bytes(torch::optim::AdamW& opt) {
   std::ostringstream os;
   ar.save_to(os);
   return os.str();
+}
+
+void add_optimizer_state(CheckpointFile& ckpt, torch::optim::AdamW& optimizer) {
+  Blob b{"optimizer", "uint8", {}, optimizer_bytes(optimizer)};
+  b.shape = {int64_t(b.bytes.size())};
+  ckpt.blobs.push_back(std::move(b));
 }
 
 void restore_optimizer(torch::optim::AdamW& opt, const std::string& bytes) {

@@ -46,6 +46,8 @@ void set_learning_rate(torch::optim::AdamW& optimizer, double lr);
 std::string last_checkpoint_path(const std::string& output);
 
 std::string optimizer_bytes(torch::optim::AdamW& optimizer);
+// The optimizer state as the checkpoint blob "optimizer" (uint8).
+void add_optimizer_state(struct CheckpointFile& ckpt, torch::optim::AdamW& optimizer);
 void restore_optimizer(torch::optim::AdamW& optimizer, const std::string& bytes);
 
 // Per-step and per-validation rows as TSV (the given columns), or as JSON

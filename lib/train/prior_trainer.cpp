@@ -147,8 +147,7 @@ PriorTrainResult train_prior(const LatentSet& data, DitConfig config, const Prio
                            {"val_fraction", opt.val_fraction}, {"cells", data.size()}, {"train_cells", train.size()}};
     ck.meta["provenance"] = opt.provenance;
     add_prior_weights(ck, model, ema);
-    ck.blobs.push_back({"optimizer", "uint8", {}, optimizer_bytes(optimizer)});
-    ck.blobs.back().shape = {int64_t(ck.blobs.back().bytes.size())};
+    add_optimizer_state(ck, optimizer);
     ck.meta["fingerprint"] = prior_fingerprint(ck);
     write_checkpoint(path, ck);
   };

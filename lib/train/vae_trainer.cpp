@@ -86,8 +86,7 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
                              {"val_cells", val.size()}}},
                {"provenance", opt.provenance}};
     add_vae_weights(ck, model);
-    ck.blobs.push_back({"optimizer", "uint8", {}, optimizer_bytes(optimizer)});
-    ck.blobs.back().shape = {int64_t(ck.blobs.back().bytes.size())};
+    add_optimizer_state(ck, optimizer);
     ck.meta["fingerprint"] = vae_fingerprint(ck);
     write_checkpoint(path, ck);
   };
