@@ -9,17 +9,12 @@
 #include "eval/generation.hpp"
 #include "eval/metrics.hpp"
 #include "eval/ot.hpp"
+#include "bench/cells.hpp"
 #include "io/h5ad_reader.hpp"
 
 using namespace scldm;
 
 namespace {
-
-CellSet load(const std::string& path, const std::vector<std::string>& vocab) {
-  H5adReader r(path);
-  CountSource& s = r;
-  return load_cells(s, vocab, false);
-}
 
 void write_points(const std::string& path, const torch::Tensor& t) {
   std::ofstream f(path, std::ios::binary);
@@ -37,7 +32,7 @@ int main(int argc, char** argv) {
   at::set_num_threads(2);
   const size_t n = size_t(atoll(argv[3]));
   H5adReader probe(argv[1]);
-  CellSet real = load(argv[1], probe.schema().genes), gen = load(argv[2], probe.schema().genes);
+  CellSet real = load_h5ad_cells(argv[1], probe.schema().genes), gen = load_h5ad_cells(argv[2], probe.schema().genes);
   auto t0 = std::chrono::steady_clock::now();
   auto lap = [&]() {
     auto t = std::chrono::steady_clock::now();

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "eval/recon.hpp"
+#include "bench/cells.hpp"
 #include "io/h5ad_reader.hpp"
 #include "model/encode.hpp"
 #include "train/batch.hpp"
@@ -14,12 +15,6 @@
 using namespace scldm;
 
 namespace {
-
-CellSet load(const std::string& path, const std::vector<std::string>& vocab) {
-  H5adReader r(path);
-  CountSource& s = r;
-  return load_cells(s, vocab, false);
-}
 
 // Dense counts [n, G] of a cell set.
 std::vector<float> dense(const CellSet& c, size_t G) {
@@ -66,7 +61,7 @@ int main(int argc, char** argv) {
   }
   at::set_num_threads(argc > 4 ? atoi(argv[4]) : 1);
   LoadedVae vae = load_vae(argv[1], torch::kCPU);
-  CellSet train = load(argv[2], vae.genes), test = load(argv[3], vae.genes);
+  CellSet train = load_h5ad_cells(argv[2], vae.genes), test = load_h5ad_cells(argv[3], vae.genes);
   const size_t G = vae.genes.size(), n = test.size();
   auto x = dense(test, G);
 
