@@ -30,7 +30,7 @@ torch::nn::Sequential make_net(const std::string& kind, int64_t features, int64_
 }
 
 torch::Tensor rows(const torch::Tensor& x, const Indices& which) {
-  return x.index_select(0, torch::tensor(std::vector<int64_t>(which.begin(), which.end()), torch::kInt64));
+  return x.index_select(0, index_tensor(which));
 }
 
 torch::Tensor targets(const std::vector<int64_t>& y, const Indices& which) {

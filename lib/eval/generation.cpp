@@ -49,11 +49,17 @@ Indices shuffled(Indices v, uint64_t seed) {
 
 Indices head(const Indices& v, size_t n) { return Indices(v.begin(), v.begin() + long(std::min(n, v.size()))); }
 
-// Every metric between `a` and the reference `b` (rows of `pa`, `pb` in PCA space).
-nlohmann::ordered_json compare(const CellSet& ca, const Indices& a, const torch::Tensor& pa, const CellSet& cb,
-                               const Indices& b, const torch::Tensor& pb, const GenerationEvalOptions& o) {
+// The reference half: its PCA coordinates and per-gene moments, computed once
+// for both comparisons.
+struct Reference {
+  torch::Tensor points, mean, var;
+};
+
+// Every metric between `a` (rows of `pa` in PCA space) and the reference.
+nlohmann::ordered_json compare(const CellSet& ca, const Indices& a, const torch::Tensor& pa, const Reference& ref,
+                               const GenerationEvalOptions& o) {
   nlohmann::ordered_json m;
-  auto x = pb.contiguous(), y = pa.contiguous();
+  auto x = ref.points.contiguous(), y = pa.contiguous();
   m["w2"] = o.w2 == "exact" ? exact_w2(x.data_ptr<double>(), size_t(x.size(0)), y.data_ptr<double>(), size_t(y.size(0)),
                                        size_t(x.size(1)))
                             : sinkhorn_w2(x, y);
@@ -64,10 +70,9 @@ nlohmann::ordered_json compare(const CellSet& ca, const Indices& a, const torch:
   auto [precision, recall] = knn_precision_recall(x, y, o.knn);
   m["precision"] = precision;
   m["recall"] = recall;
-  auto [mb, vb] = gene_moments(cb, b);
   auto [ma, va] = gene_moments(ca, a);
-  m["mean_r2"] = r2_score(mb, ma);
-  m["var_r2"] = r2_score(vb, va);
+  m["mean_r2"] = r2_score(ref.mean, ma);
+  m["var_r2"] = r2_score(ref.var, va);
   return m;
 }
 
@@ -83,12 +88,14 @@ nlohmann::ordered_json evaluate_group(const CellSet& real, const Indices& real_c
   a = head(a, k);
   g = head(g, k);
   b = head(b, size_t(o.max_cells));
-  auto pb = project(space, real, b);
+  Reference ref;
+  ref.points = project(space, real, b);
+  std::tie(ref.mean, ref.var) = gene_moments(real, b);
   nlohmann::ordered_json out;
   out["n_reference"] = b.size();
   out["n_compared"] = k;
-  auto generated = compare(gen, g, project(space, gen, g), real, b, pb, o);
-  auto floor = compare(real, a, project(space, real, a), real, b, pb, o);
+  auto generated = compare(gen, g, project(space, gen, g), ref, o);
+  auto floor = compare(real, a, project(space, real, a), ref, o);
   nlohmann::ordered_json metrics;
   for (auto& name : generation_metric_names()) metrics[name] = {{"generated", generated[name]}, {"floor", floor[name]}};
   out["metrics"] = metrics;

@@ -43,7 +43,7 @@ torch::Tensor encode_cells(LoadedVae& vae, const CellSet& cells, const std::vect
         rows.push_back(positions[k]);
       }
       auto z = vae.model->encode(encoder_batch(cells, batch, context, opt.seed, opt.device, length)).first.to(torch::kCPU);
-      out.index_copy_(0, torch::tensor(std::vector<int64_t>(rows.begin(), rows.end())), z);
+      out.index_copy_(0, index_tensor(rows), z);
     }
   }
   return out.contiguous();

@@ -28,9 +28,7 @@ nlohmann::json library_stats(const std::vector<Attribute>& attributes, const std
   for (size_t i = 0; i < library_size.size(); ++i) {
     if (!(library_size[i] > 0)) continue;
     double x = std::log(library_size[i]);
-    uint32_t present = 0;
-    for (size_t a = 0; a < attributes.size(); ++a)
-      if (codes[i][a] >= 0) present |= 1u << a;
+    const uint32_t present = requested_attributes(codes[i]);
     for (uint32_t mask = 0; mask < subsets; ++mask) {
       if ((mask & present) != mask) continue;
       Sums& s = groups[group_key(attributes, codes[i], mask)];
@@ -48,12 +46,17 @@ nlohmann::json library_stats(const std::vector<Attribute>& attributes, const std
   return {{"groups", out}};
 }
 
+uint32_t requested_attributes(const std::vector<int32_t>& codes) {
+  uint32_t mask = 0;
+  for (size_t a = 0; a < codes.size(); ++a)
+    if (codes[a] >= 0) mask |= 1u << a;
+  return mask;
+}
+
 LibraryGroup library_lookup(const nlohmann::json& stats, const std::vector<Attribute>& attributes,
                             const std::vector<int32_t>& codes) {
   const auto& groups = stats.at("groups");
-  uint32_t requested = 0;
-  for (size_t a = 0; a < attributes.size(); ++a)
-    if (codes[a] >= 0) requested |= 1u << a;
+  const uint32_t requested = requested_attributes(codes);
   // Subsets of the requested attributes, most attributes first.
   for (int size = __builtin_popcount(requested); size >= 0; --size) {
     for (uint32_t mask = 0; mask <= requested; ++mask) {

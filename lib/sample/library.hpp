@@ -29,6 +29,9 @@ struct LibraryGroup {
 LibraryGroup library_lookup(const nlohmann::json& stats, const std::vector<Attribute>& attributes,
                             const std::vector<int32_t>& codes);
 
+// Bit a set when codes[a] >= 0 (attribute a is requested).
+uint32_t requested_attributes(const std::vector<int32_t>& codes);
+
 // "cell_type=B, condition=stim" for the requested attributes in `mask`.
 std::string group_key(const std::vector<Attribute>& attributes, const std::vector<int32_t>& codes, uint32_t mask);
 

@@ -39,15 +39,12 @@ torch::Tensor sample_latents(LoadedPrior& prior, const std::vector<std::vector<i
 void sample_to_stream(LoadedPrior& prior, const std::vector<std::vector<int32_t>>& requests, const SampleOptions& opt,
                       const std::string& output) {
   const auto& d = prior.description;
-  std::set<std::string> fallbacks;
-  for (auto& codes : requests) {
+  // One note per label combination that falls back (checked once per distinct combination).
+  std::set<std::vector<int32_t>> combinations(requests.begin(), requests.end());
+  for (auto& codes : combinations) {
     LibraryGroup g = library_lookup(d.library, d.attributes, codes);
-    uint32_t requested = 0;
-    for (size_t a = 0; a < codes.size(); ++a)
-      if (codes[a] >= 0) requested |= 1u << a;
-    std::string wanted = group_key(d.attributes, codes, requested);
-    if (!g.exact && fallbacks.insert(wanted).second)
-      note(wanted + " was not seen in training: library sizes from " + (g.key.empty() ? "all cells" : g.key));
+    if (!g.exact)
+      note(group_key(d.attributes, codes, requested_attributes(codes)) + " was not seen in training: library sizes from " + (g.key.empty() ? "all cells" : g.key));
   }
   StreamHeader h;
   h.kind = StreamHeader::Kind::latent;

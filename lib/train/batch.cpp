@@ -59,4 +59,8 @@ torch::Tensor library_sizes(const CellSet& cells, const std::vector<size_t>& whi
   return out.to(device);
 }
 
+torch::Tensor index_tensor(const std::vector<size_t>& which) {
+  return torch::tensor(std::vector<int64_t>(which.begin(), which.end()), torch::kInt64);
+}
+
 }  // namespace scldm

@@ -18,6 +18,9 @@ torch::Tensor dense_counts(const CellSet& cells, const std::vector<size_t>& whic
                            const torch::Device& device);
 torch::Tensor library_sizes(const CellSet& cells, const std::vector<size_t>& which, const torch::Device& device);
 
+// Cell positions as an int64 index tensor (for index_select / index_copy_).
+torch::Tensor index_tensor(const std::vector<size_t>& which);
+
 // splitmix64: cheap, well-mixed seeds for per-cell and per-step generators.
 uint64_t mix_seed(uint64_t a, uint64_t b);
 

@@ -34,6 +34,24 @@ Indices epoch_order(const Indices& train, uint64_t seed, int64_t epoch) {
   return order;
 }
 
+BatchOrder::BatchOrder(Indices train, uint64_t seed, int64_t batch_size)
+    : train_(std::move(train)),
+      seed_(seed),
+      batch_size_(batch_size),
+      steps_per_epoch_(int64_t((train_.size() + size_t(batch_size) - 1) / size_t(batch_size))) {}
+
+Indices BatchOrder::batch(int64_t step, size_t offset, size_t stride) {
+  int64_t epoch = step / steps_per_epoch_, pos = step % steps_per_epoch_;
+  if (epoch != epoch_) {
+    order_ = epoch_order(train_, seed_, epoch);
+    epoch_ = epoch;
+  }
+  size_t begin = size_t(pos * batch_size_), end = std::min(order_.size(), begin + size_t(batch_size_));
+  Indices out;
+  for (size_t i = begin + offset; i < end; i += stride) out.push_back(order_[i]);
+  return out;
+}
+
 double wsd_learning_rate(double lr, int64_t step, int64_t total) {
   int64_t phase = std::max<int64_t>(1, total / 10);
   if (step < phase) return lr / 100 + (lr - lr / 100) * double(step) / double(phase);

@@ -37,6 +37,22 @@ struct TrainingOptions {
 void split_cells(size_t n, double fraction, uint64_t seed, Indices& train, Indices& val);
 Indices epoch_order(const Indices& train, uint64_t seed, int64_t epoch);
 
+// The cells of each optimiser step: epoch e is epoch_order(train, seed, e)
+// cut into batches of batch_size (the last one shorter).
+class BatchOrder {
+ public:
+  BatchOrder(Indices train, uint64_t seed, int64_t batch_size);
+  int64_t steps_per_epoch() const { return steps_per_epoch_; }
+  // Step `step`'s batch; with stride > 1, every stride-th cell from `offset`
+  // (one data-parallel rank's slice).
+  Indices batch(int64_t step, size_t offset = 0, size_t stride = 1);
+
+ private:
+  Indices train_, order_;
+  uint64_t seed_;
+  int64_t batch_size_, steps_per_epoch_, epoch_ = -1;
+};
+
 // Learning rate at `step` of `total`: warm-up over the first 10 % from
 // lr/100, constant, decay over the last 10 % to lr/10.
 double wsd_learning_rate(double lr, int64_t step, int64_t total);

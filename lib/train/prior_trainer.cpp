@@ -48,7 +48,7 @@ class Validator {
     for (size_t s = 0; s < val_.size(); s += size_t(batch)) {
       Indices which = slice(val_, s, s + size_t(batch));
       auto rows = torch::arange(int64_t(s), int64_t(s + which.size()));
-      auto z1 = data_.z.index_select(0, index(which)).to(device);
+      auto z1 = data_.z.index_select(0, index_tensor(which)).to(device);
       auto z0 = noise_.index_select(0, rows).to(device), t = t_.index_select(0, rows).to(device);
       auto zt = t.view({-1, 1, 1}) * z1 + (1 - t.view({-1, 1, 1})) * z0;
       auto v = model->forward(zt, t, data_.labels(which).to(device));
@@ -56,9 +56,6 @@ class Validator {
     }
     model->train();
     return sum / double(val_.size());
-  }
-  static torch::Tensor index(const Indices& which) {
-    return torch::tensor(std::vector<int64_t>(which.begin(), which.end()), torch::kInt64);
   }
 
  private:
@@ -94,7 +91,8 @@ PriorTrainResult train_prior(const LatentSet& data, DitConfig config, const Prio
   Indices train, val;
   split_cells(data.size(), opt.val_fraction, opt.seed, train, val);
   if (train.empty()) throw Error("no training cells left after the validation split");
-  const int64_t steps_per_epoch = int64_t((train.size() + size_t(opt.batch_size) - 1) / size_t(opt.batch_size));
+  BatchOrder batches(train, opt.seed, opt.batch_size);
+  const int64_t steps_per_epoch = batches.steps_per_epoch();
   const int64_t total = opt.max_steps > 0 ? opt.max_steps : opt.epochs * steps_per_epoch;
 
   torch::manual_seed(opt.seed);
@@ -153,22 +151,16 @@ PriorTrainResult train_prior(const LatentSet& data, DitConfig config, const Prio
   };
 
   Progress progress("training", uint64_t(total));
-  Indices order;
-  int64_t order_epoch = -1;
   model->train();
   while (step < total) {
-    int64_t epoch = step / steps_per_epoch, pos = step % steps_per_epoch;
-    if (epoch != order_epoch) {
-      order = epoch_order(train, opt.seed, epoch);
-      order_epoch = epoch;
-    }
-    Indices batch = slice(order, size_t(pos * opt.batch_size), size_t((pos + 1) * opt.batch_size));
+    int64_t epoch = step / steps_per_epoch;
+    Indices batch = batches.batch(step);
     auto gen = at::detail::createCPUGenerator(mix_seed(opt.seed, uint64_t(step) + 0x200000));
     const int64_t B = int64_t(batch.size());
     auto t = torch::rand({B}, gen).to(opt.device);
     auto z0 = torch::randn({B, config.tokens, config.latent_dim}, gen).to(opt.device);
     auto labels = drop_labels(data.labels(batch), null_row.to(torch::kCPU), opt.strategy, opt.cfg_dropout, gen).to(opt.device);
-    auto z1 = data.z.index_select(0, Validator::index(batch)).to(opt.device);
+    auto z1 = data.z.index_select(0, index_tensor(batch)).to(opt.device);
     auto zt = t.view({-1, 1, 1}) * z1 + (1 - t.view({-1, 1, 1})) * z0;
     double lr = wsd_learning_rate(opt.lr, step, total);
     set_learning_rate(optimizer, lr);

@@ -40,7 +40,8 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
   Indices train, val;
   split_cells(data.size(), opt.val_fraction, opt.seed, train, val);
   if (train.empty()) throw Error("no training cells left after the validation split");
-  const int64_t steps_per_epoch = int64_t((train.size() + size_t(opt.batch_size) - 1) / size_t(opt.batch_size));
+  BatchOrder batches(train, opt.seed, opt.batch_size);
+  const int64_t steps_per_epoch = batches.steps_per_epoch();
   const int64_t total = opt.max_steps > 0 ? opt.max_steps : opt.epochs * steps_per_epoch;
 
   torch::manual_seed(opt.seed);
@@ -92,19 +93,11 @@ VaeTrainResult train_vae(const CellSet& data, const VaeConfig& config_in, const 
   };
 
   Progress progress("training", uint64_t(total));
-  Indices order;
-  int64_t order_epoch = -1;
   ValidationResult last_val;
   model->train();
   while (step < total) {
-    int64_t epoch = step / steps_per_epoch, pos = step % steps_per_epoch;
-    if (epoch != order_epoch) {
-      order = epoch_order(train, opt.seed, epoch);
-      order_epoch = epoch;
-    }
-    size_t begin = size_t(pos * opt.batch_size), end = std::min(order.size(), begin + size_t(opt.batch_size));
-    Indices batch;  // this rank's slice of the batch
-    for (size_t i = begin + size_t(opt.rank); i < end; i += size_t(opt.world_size)) batch.push_back(order[i]);
+    int64_t epoch = step / steps_per_epoch;
+    Indices batch = batches.batch(step, size_t(opt.rank), size_t(opt.world_size));  // this rank's slice
     uint64_t step_seed = mix_seed(opt.seed, uint64_t(step) + 0x100000);
     double lr = wsd_learning_rate(opt.lr, step, total);
     set_learning_rate(optimizer, lr);
