@@ -4,6 +4,7 @@
 #include "eval/classifier.hpp"
 #include "io/open.hpp"
 #include "io/stream.hpp"
+#include "io/text.hpp"
 #include "model/encode.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -71,13 +72,17 @@ int predict(const Invocation& inv, const torch::Device& device) {
   auto proba = clf.probabilities(data.x);
   auto predicted = proba.argmax(1);
   std::string tsv = "cell\tpredicted";
-  for (auto& c : clf.classes) tsv += "\t" + c;
+  for (auto& c : clf.classes) tsv += "\t" + tsv_field(c);
   tsv += "\n";
   auto p = proba.to(torch::kFloat64).contiguous();
+  auto predicted_cpu = predicted.contiguous();
+  const int64_t* pred = predicted_cpu.data_ptr<int64_t>();
   const double* v = p.data_ptr<double>();
   char num[32];
   for (size_t i = 0; i < data.ids.size(); ++i) {
-    tsv += data.ids[i] + "\t" + clf.classes[size_t(predicted[int64_t(i)].item<int64_t>())];
+    append_tsv_field(tsv, data.ids[i]);
+    tsv += '\t';
+    append_tsv_field(tsv, clf.classes[size_t(pred[i])]);
     for (size_t c = 0; c < clf.classes.size(); ++c) {
       snprintf(num, sizeof num, "\t%.6g", v[i * clf.classes.size() + c]);
       tsv += num;

@@ -115,20 +115,25 @@ int dispatch(int argc, char** argv, const std::map<std::string, Runner>& runners
              const std::function<int(int, char**)>& fallback) {
   install_signal_handlers();
   set_command_line(argc, argv);
-  if (argc < 2) {
+  if (argc < 2) {  // a usage error, like any other missing argument
     fputs(cli::top_level_help(all_commands(), scldm_version()).c_str(), stderr);
-    return 1;
+    return 2;
   }
   std::string name = argv[1];
   std::vector<std::string> rest(argv + 2, argv + argc);
   try {
-    if (name == "help" || name == "--help" || name == "-h") return run_help(rest);
+    if (name == "help" || name == "--help" || name == "-h") {
+      int status = run_help(rest);
+      close_stdout_or_throw();
+      return status;
+    }
     if (name == "--version") name = "version";
     const cli::Command* command = find_command(name);
     if (!command) throw UsageError("unknown command '" + name + "' (see 'scldm --help')");
     set_program_name("scldm " + name);
     if (cli::wants_help(rest)) {
       fputs(cli::help_text(*command).c_str(), stdout);
+      close_stdout_or_throw();
       return 0;
     }
     Invocation inv{*command, cli::parse(*command, rest)};
@@ -145,7 +150,9 @@ int dispatch(int argc, char** argv, const std::map<std::string, Runner>& runners
   } catch (const std::bad_alloc&) {
     return print_error("out of memory", 1);
   } catch (const std::exception& e) {
-    return print_error(std::string("internal error: ") + e.what(), 1);
+    // A library's message (LibTorch adds a backtrace): its first line only.
+    std::string what = e.what();
+    return print_error("internal error: " + what.substr(0, what.find('\n')), 1);
   }
 }
 

@@ -1,11 +1,12 @@
 // scldm decode: latents -> counts drawn from the VAE's negative binomial.
-#include <fstream>
+#include <unistd.h>
 
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
 #include "io/convert.hpp"
 #include "model/encode.hpp"
 #include "util/error.hpp"
+#include "util/lines.hpp"
 #include "util/log.hpp"
 #include "util/text.hpp"
 
@@ -16,11 +17,11 @@ namespace {
 // --genes a,b,c or --genes FILE (one name per line).
 std::vector<std::string> gene_subset(const std::string& arg) {
   if (arg.empty()) return {};
-  std::ifstream file(arg);
-  if (!file) return split(arg, ',');
+  if (access(arg.c_str(), F_OK) != 0) return split(arg, ',');
   std::vector<std::string> out;
-  for (std::string line; std::getline(file, line);)
+  for (auto& line : read_lines(arg))
     if (!line.empty()) out.push_back(line);
+  if (out.empty()) fail(arg, "lists no genes");
   return out;
 }
 
@@ -31,6 +32,8 @@ int run_decode(const Invocation& inv) {
   std::string input = inv.input(0);
   refuse_terminal_input(input);
   auto reader = std::make_unique<StreamReader>(input);
+  if (reader->header().kind != StreamHeader::Kind::latent)
+    fail(input, "is a counts stream; decode needs latents (from encode or sample)");
   const nlohmann::json& prov = reader->header().provenance;
   std::string vae_path = resolve_vae_path(inv, prov.value("vae_path", ""));
   LoadedVae vae = load_vae(vae_path, device);
@@ -45,14 +48,16 @@ int run_decode(const Invocation& inv) {
   DecodeOptions opt;
   opt.batch_size = inv.args.integer_in("batch-size", 256, 1, 1 << 20);
   opt.seed = uint64_t(inv.seed());
-  opt.library_size = inv.args.number_in("library-size", 0, 0, 1e12);
+  opt.library_size = inv.args.number_in("library-size", 0, 0, 4294967295.0);
   opt.mean = inv.args.has("mean");
   opt.genes = gene_subset(inv.args.text("genes"));
   opt.device = device;
-  auto source = decode_stream(vae, std::move(reader), opt);
   ConvertOptions out;
   out.output = inv.output("-");
   out.format = format_from_path(out.output);
+  if (opt.mean && out.format != "h5ad" && out.format != "tsv")
+    throw UsageError("--mean: means are not counts; give -o FILE.h5ad or FILE.tsv, not a " + out.format);
+  auto source = decode_stream(vae, std::move(reader), opt);
   out.provenance = provenance(inv, {{"vae_fingerprint", vae.fingerprint}, {"vae_path", absolute_path(vae_path)},
                                     {"input_provenance", prov}});
   write_counts(*source, out);

@@ -1,5 +1,6 @@
 // scldm eval: generation metrics against real cells (or reconstruction
 // metrics of a VAE, or conditional accuracy with a classifier).
+#include <set>
 #include <unordered_set>
 
 #include "cmd/common-model.hpp"
@@ -13,6 +14,7 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
+#include "util/text.hpp"
 
 namespace scldm {
 
@@ -90,7 +92,13 @@ std::pair<CellSet, CellSet> load_pair(const Invocation& inv, const std::string& 
   if (shared.size() < real->schema().genes.size() || shared.size() < generated.size())
     note("comparing on the " + std::to_string(shared.size()) + " genes the two files share (real " +
          std::to_string(real->schema().genes.size()) + ", generated " + std::to_string(generated.size()) + ")");
-  return {load_cells(*real, shared, false), load_cells(*gen, shared, false)};
+  std::pair<CellSet, CellSet> cells{load_cells(*real, shared, false), load_cells(*gen, shared, false)};
+  // The real cells are split in halves, each needing two cells for its spread.
+  if (cells.first.size() < 4)
+    fail(real_path, "has " + std::to_string(cells.first.size()) + " cells; eval needs at least 4 real cells");
+  if (cells.second.size() < 2)
+    fail(gen_path, "has " + std::to_string(cells.second.size()) + " cells; eval needs at least 2 generated cells");
+  return cells;
 }
 
 // Colours by --by when given, else one group per side.
@@ -129,18 +137,36 @@ nlohmann::ordered_json conditional_accuracy(const Invocation& inv, const std::st
     CellSet cells = load_cells(*source, vae.genes, false);
     int col = find_label_column(cells.labels, clf.label);
     if (col < 0) fail(source->path(), "has no label '" + clf.label + "' for --classifier");
+    // Cells whose label the classifier never saw cannot be right or wrong.
+    std::vector<int64_t> known(cells.labels[size_t(col)].categories.size(), -1);
+    std::set<std::string> unknown;
+    for (size_t c = 0; c < known.size(); ++c) {
+      const std::string& name = cells.labels[size_t(col)].categories[c];
+      auto it = std::find(clf.classes.begin(), clf.classes.end(), name);
+      if (it != clf.classes.end()) known[c] = int64_t(it - clf.classes.begin());
+    }
     auto features = encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
-    auto predicted = clf.probabilities(features.x).argmax(1);
-    size_t n = 0, correct = 0;
+    auto predicted = clf.probabilities(features.x).argmax(1).contiguous();
+    const int64_t* p = predicted.data_ptr<int64_t>();
+    size_t n = 0, correct = 0, skipped = 0;
     for (size_t i = 0; i < cells.size(); ++i) {
       int32_t code = cells.codes[size_t(col)][i];
       if (code < 0) continue;
-      const std::string& name = cells.labels[size_t(col)].categories[size_t(code)];
-      auto it = std::find(clf.classes.begin(), clf.classes.end(), name);
+      if (known[size_t(code)] < 0) {
+        ++skipped;
+        unknown.insert(cells.labels[size_t(col)].categories[size_t(code)]);
+        continue;
+      }
       ++n;
-      correct += it != clf.classes.end() && predicted[int64_t(i)].item<int64_t>() == int64_t(it - clf.classes.begin());
+      correct += p[i] == known[size_t(code)];
     }
-    out[generated ? "generated" : "real"] = n ? double(correct) / double(n) : NAN;
+    if (skipped)
+      note(source->path() + ": " + std::to_string(skipped) + " cells have a " + clf.label +
+           " the classifier does not know (" + join(std::vector<std::string>(unknown.begin(), unknown.end()), ", ") +
+           "); not counted in the conditional accuracy");
+    if (n == 0) fail(source->path(), "no cell has a " + clf.label + " the classifier knows");
+    out[generated ? "generated" : "real"] = double(correct) / double(n);
+    out[generated ? "generated_cells" : "real_cells"] = n;
   }
   return out;
 }

@@ -67,6 +67,9 @@ int run_fit_prior(const Invocation& inv) {
   opt.ema_decay = inv.args.number_in("ema-decay", 0.9999, 0, 1);
   std::string path = inv.input(0);
   std::vector<std::string> conditions = inv.args.all("condition");
+  for (size_t i = 0; i < conditions.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (conditions[i] == conditions[j]) throw UsageError("--condition " + conditions[i] + " given twice");
   LatentSet data = read_input(inv, path, conditions, opt, opt.device);
   for (size_t a = 0; a < data.attributes.size(); ++a) {
     size_t missing = 0;
@@ -77,8 +80,7 @@ int run_fit_prior(const Invocation& inv) {
   opt.provenance = provenance(inv, {{"data", path}, {"vae_fingerprint", opt.vae_fingerprint}});
   detail("training on " + std::to_string(data.size()) + " latents of " + std::to_string(data.z.size(1)) + " x " +
          std::to_string(data.z.size(2)));
-  PriorTrainResult r = train_prior(data, config, opt);
-  note("wrote " + r.best_path + " (best) and " + r.last_path + " (last) after " + std::to_string(r.steps) + " steps");
+  note(train_prior(data, config, opt).summary());
   return 0;
 }
 

@@ -37,8 +37,7 @@ int run_fit_vae(const Invocation& inv) {
   CellSet cells = load_cells(*source, {}, true);
   if (cells.skipped_empty) note(data_path + ": skipped " + std::to_string(cells.skipped_empty) + " cells without counts");
   detail("training on " + std::to_string(cells.size()) + " cells x " + std::to_string(cells.vocabulary.size()) + " genes");
-  VaeTrainResult r = train_vae(cells, config, opt);
-  note("wrote " + r.best_path + " (best) and " + r.last_path + " (last) after " + std::to_string(r.steps) + " steps");
+  note(train_vae(cells, config, opt).summary());
   return 0;
 }
 

@@ -6,10 +6,25 @@
 #include "io/open.hpp"
 #include "io/stream.hpp"
 #include "io/summary.hpp"
+#include "model/checkpoints.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 
 namespace scldm {
+
+namespace {
+
+// As thorough as the model commands: a checkpoint they would refuse is not valid.
+void check_checkpoint(const std::string& path, Summary& summary) {
+  try {
+    validate_checkpoint(read_checkpoint(path), path);
+  } catch (const Error& e) {
+    summary.facts["valid"] = false;
+    summary.problem = e.what();
+  }
+}
+
+}  // namespace
 
 int run_info(const Invocation& inv) {
   std::string path = inv.input(0);
@@ -23,6 +38,7 @@ int run_info(const Invocation& inv) {
     case FileFormat::checkpoint:
       if (path == "-") throw UsageError("read a checkpoint from a file, not standard input");
       summary = summarise_checkpoint(path);
+      check_checkpoint(path, summary);
       break;
     default: {
       char c;

@@ -1,15 +1,16 @@
 // scldm sample: latents from the prior, with guidance towards labels.
 #include <cstdlib>
-#include <fstream>
 #include <unistd.h>
 
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
 #include "io/h5ad_frame.hpp"
 #include "io/hdf5.hpp"
+#include "io/open.hpp"
 #include "model/encode.hpp"
 #include "sample/sampler.hpp"
 #include "util/error.hpp"
+#include "util/lines.hpp"
 #include "util/log.hpp"
 #include "util/text.hpp"
 
@@ -17,7 +18,7 @@ namespace scldm {
 
 namespace {
 
-using Requests = std::vector<std::vector<int32_t>>;
+using Requests = std::vector<std::vector<int32_t>>;  // [cell][attribute]
 
 std::string resolve_prior_path(const Invocation& inv) {
   if (inv.args.has("prior")) return inv.args.text("prior");
@@ -61,8 +62,9 @@ std::vector<int32_t> fixed_labels(const Invocation& inv, const PriorDescription&
 }
 
 // --like: the labels of every cell of a real h5ad (attributes it lacks stay unconditioned).
-Requests like_labels(const std::string& path, const PriorDescription& d, std::vector<std::string>& ids) {
-  h5::Handle file = h5::open_file(path);
+Requests like_rows(const std::string& file_path, const std::string& path, const PriorDescription& d,
+                   std::vector<std::string>& ids) {
+  h5::Handle file = h5::open_file(file_path, path);
   FrameReader obs(file, "obs", path);
   ids = obs.index();
   Requests out(ids.size(), std::vector<int32_t>(d.attributes.size(), -1));
@@ -80,16 +82,21 @@ Requests like_labels(const std::string& path, const PriorDescription& d, std::ve
   return out;
 }
 
+Requests like_labels(const std::string& path, const PriorDescription& d, std::vector<std::string>& ids) {
+  refuse_terminal_input(path);
+  OpenedInput in = open_input(path);  // spools a pipe or FIFO
+  if (in.format != FileFormat::h5ad) fail(path, "--like needs an h5ad file (format: " + std::string(format_name(in.format)) + ")");
+  return h5::reading(path, [&] { return like_rows(in.h5ad_path, path, d, ids); });
+}
+
 // --conditions FILE: a TSV whose header names attributes; empty or NA is no label.
 Requests table_labels(const std::string& path, const PriorDescription& d) {
-  std::ifstream in(path);
-  if (!in) fail(path, "cannot open");
-  std::string line;
-  if (!std::getline(in, line)) fail(path, "empty file (expected a header of attribute names)");
+  std::vector<std::string> lines = read_lines(path);
   std::vector<size_t> columns;
-  for (auto& name : split(line, '\t')) columns.push_back(find_attribute(d, name, path));
+  for (auto& name : split(lines[0], '\t')) columns.push_back(find_attribute(d, name, path));
   Requests out;
-  for (size_t row = 2; std::getline(in, line); ++row) {
+  for (size_t row = 2; row <= lines.size(); ++row) {
+    const std::string& line = lines[row - 1];
     if (line.empty()) continue;
     auto values = split(line, '\t');
     if (values.size() != columns.size())
@@ -105,17 +112,22 @@ Requests table_labels(const std::string& path, const PriorDescription& d) {
   return out;
 }
 
-Requests requests_from_options(const Invocation& inv, const PriorDescription& d, std::vector<std::string>& ids) {
+SampleRequests requests_from_options(const Invocation& inv, const PriorDescription& d, std::vector<std::string>& ids) {
   bool like = inv.args.has("like"), table = inv.args.has("conditions");
   if (like && table) throw UsageError("--like and --conditions both give per-cell labels; use one");
   if ((like || table) && inv.args.has("cells")) throw UsageError("-n: the number of cells comes from --like/--conditions");
-  std::vector<int32_t> fixed = fixed_labels(inv, d);
-  if (!like && !table) return Requests(size_t(inv.args.integer_in("cells", 1000, 1, int64_t(1) << 40)), fixed);
-  Requests out = like ? like_labels(inv.args.text("like"), d, ids) : table_labels(inv.args.text("conditions"), d);
-  for (auto& codes : out)  // --condition overrides the per-cell labels
+  SampleRequests r;
+  r.fixed = fixed_labels(inv, d);
+  if (!like && !table) {
+    r.size = uint64_t(inv.args.integer_in("cells", 1000, 1, int64_t(1) << 40));
+    return r;
+  }
+  r.per_cell = like ? like_labels(inv.args.text("like"), d, ids) : table_labels(inv.args.text("conditions"), d);
+  for (auto& codes : r.per_cell)  // --condition overrides the per-cell labels
     for (size_t a = 0; a < codes.size(); ++a)
-      if (fixed[a] >= 0) codes[a] = fixed[a];
-  return out;
+      if (r.fixed[a] >= 0) codes[a] = r.fixed[a];
+  r.size = r.per_cell.size();
+  return r;
 }
 
 // --cfg W sets every attribute's weight; --cfg KEY=W one attribute's.
@@ -150,7 +162,7 @@ int run_sample(const Invocation& inv) {
   LoadedPrior prior = load_prior(prior_path, device);
   const PriorDescription& d = prior.description;
   SampleOptions opt;
-  Requests requests = requests_from_options(inv, d, opt.ids);
+  SampleRequests requests = requests_from_options(inv, d, opt.ids);
   opt.guidance = guidance_from_options(inv, d);
   opt.solver.solver = inv.args.text("solver", "heun");
   opt.solver.steps = inv.args.integer_in("steps", 50, 1, 1 << 20);

@@ -21,9 +21,11 @@ const cli::Command& command_fit_prior() {
        "min(--ema-decay, (1+step)/(10+step)), so short runs are not dominated by the initial weights.\n"
        "The checkpoint also holds the condition vocabularies, the mean and SD of log library size per label "
        "combination (with fall-backs to coarser groups), and the fingerprint and path of the VAE whose "
-       "latents it learned, so 'scldm sample | scldm decode' needs no other flags. Best (validation "
-       "flow-matching loss) and last (NAME.last.pt) checkpoints are written atomically; --resume continues "
-       "bit-identically.",
+       "latents it learned, so 'scldm sample | scldm decode' needs no other flags. NAME.last.pt is "
+       "rewritten after every epoch (and every --checkpoint-every steps) for --resume, which continues "
+       "bit-identically; the output (-o) is written once, when the run ends, with the EMA and weights of the "
+       "best validation flow-matching loss. A run that fails (a diverging loss is an error) or is interrupted "
+       "leaves an existing output as it was. The library-size model is fitted on the training cells only.",
        {{"LATENTS", "latent stream from scldm encode (or .h5ad with --vae)", false, false, {"lat", "h5ad"}}},
        {condition,
         {0, "strategy", Kind::choice, "NAME", "classifier-free guidance training", "joint", {"joint", "additive"}},

@@ -10,10 +10,13 @@ const cli::Command& command_fit_vae() {
        "into m latent tokens, decoder back to every gene, negative binomial likelihood) on the counts of an h5ad "
        "file or counts stream. Cells without counts are skipped.\n"
        "A fixed fraction of cells (--val-fraction, chosen with --seed) is held out; after each epoch the "
-       "validation NB negative log-likelihood per cell, PCC, MSE and zero accuracy are reported. The checkpoint "
-       "with the best validation likelihood is written to -o, the last one beside it as NAME.last.pt; both hold "
-       "the weights, the optimizer state, the step, the configuration, the gene vocabulary, a fingerprint and "
-       "the metrics, so --resume continues the same run (same steps, learning rates and data order).\n"
+       "validation NB negative log-likelihood per cell, PCC, MSE and zero accuracy are reported. NAME.last.pt is "
+       "rewritten after every epoch (and every --checkpoint-every steps): the weights, the optimizer state, the "
+       "step and the best weights so far, so --resume NAME.last.pt continues the same run (same steps, learning "
+       "rates and data order) even after a kill. The output (-o) is written once, when the run ends: the weights "
+       "with the best validation likelihood, the configuration, the gene vocabulary, the metrics and a "
+       "fingerprint. A run that fails (a diverging loss is an error) or is interrupted leaves an existing output "
+       "as it was.\n"
        "Optimiser: AdamW (betas 0.9, 0.95, no weight decay), learning rate warmed up over the first 10 % of "
        "steps from lr/100, constant, then decayed over the last 10 % to lr/10; gradients clipped at norm 10.",
        {{"DATA", "training counts (.h5ad or counts stream)", false, false, {"h5ad", "scs"}}},

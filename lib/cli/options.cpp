@@ -1,6 +1,7 @@
 #include "cli/options.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "util/error.hpp"
@@ -167,7 +168,13 @@ int64_t Args::integer_in(const std::string& name, int64_t fallback, int64_t lo, 
 
 double Args::number_in(const std::string& name, double fallback, double lo, double hi) const {
   double v = number(name, fallback);
-  if (v < lo || v > hi) throw UsageError("--" + name + ": value outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  auto text = [](double x) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%g", x);
+    return std::string(buf);
+  };
+  if (!(v >= lo && v <= hi))  // NaN fails too
+    throw UsageError("--" + name + ": " + this->text(name) + " is outside [" + text(lo) + ", " + text(hi) + "]");
   return v;
 }
 

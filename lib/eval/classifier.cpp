@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "model/checkpoints.hpp"
 #include "model/vae_io.hpp"
 #include "train/batch.hpp"
 #include "util/error.hpp"
@@ -82,7 +83,7 @@ CheckpointFile Classifier::to_checkpoint(const nlohmann::json& extra) const {
   ck.blobs.push_back(tensor_blob("feature/mean", mean));
   ck.blobs.push_back(tensor_blob("feature/sd", sd));
   for (auto& p : net->named_parameters()) ck.blobs.push_back(tensor_blob("param/" + p.key(), p.value()));
-  ck.meta["fingerprint"] = weights_fingerprint(ck, {"config", "label", "classes"}, {"param/", "feature/"});
+  ck.meta["fingerprint"] = classifier_fingerprint(ck);
   return ck;
 }
 
@@ -100,10 +101,9 @@ Classifier Classifier::from_checkpoint(const CheckpointFile& ck, const std::stri
     c.vae_fingerprint = ck.meta.at("vae").at("fingerprint");
     c.vae_path = ck.meta.at("vae").at("path");
   } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("bad classifier description: ") + e.what());
+    fail(path, "bad classifier description (" + json_problem(e) + ")");
   }
-  if (ck.meta.value("fingerprint", "") != weights_fingerprint(ck, {"config", "label", "classes"}, {"param/", "feature/"}))
-    fail(path, "fingerprint does not match the weights (corrupt?)");
+  validate_checkpoint(ck, path);  // tensor shapes and fingerprint
   const Blob *m = ck.find("feature/mean"), *s = ck.find("feature/sd");
   if (!m || !s) fail(path, "missing the feature standardisation");
   c.mean = blob_tensor(*m);

@@ -129,4 +129,17 @@ std::string fingerprint64(const std::vector<const std::string*>& parts) {
   return buf;
 }
 
+std::string weights_fingerprint(const CheckpointFile& ckpt, const std::vector<std::string>& meta_keys,
+                                const std::vector<std::string>& prefixes) {
+  std::vector<std::string> meta;
+  for (auto& key : meta_keys) meta.push_back(ckpt.meta.contains(key) ? ckpt.meta[key].dump() : "null");
+  std::vector<const std::string*> parts;
+  for (auto& m : meta) parts.push_back(&m);
+  for (auto& b : ckpt.blobs)
+    for (auto& prefix : prefixes)
+      if (b.name.rfind(prefix, 0) == 0) parts.push_back(&b.bytes);
+  return fingerprint64(parts);
+}
+
+
 }  // namespace scldm

@@ -38,5 +38,9 @@ size_t dtype_size(const std::string& dtype);
 
 // FNV-1a 64 as 16 hex digits: model fingerprints.
 std::string fingerprint64(const std::vector<const std::string*>& parts);
+// FNV-1a over the listed meta entries and every blob whose name starts with
+// one of the prefixes (so optimizer state and metrics do not count).
+std::string weights_fingerprint(const CheckpointFile& ckpt, const std::vector<std::string>& meta_keys,
+                                const std::vector<std::string>& prefixes);
 
 }  // namespace scldm

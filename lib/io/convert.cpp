@@ -18,69 +18,138 @@ std::string companion(const std::string& mtx_path, const std::string& suffix) {
   return base + suffix;
 }
 
-}  // namespace
+// Where counts go, one kind per output format.
+class CountSink {
+ public:
+  virtual ~CountSink() = default;
+  virtual void write(const CountBlock& block) = 0;
+  // Completes the output(s); the named output is committed first.
+  virtual void finish() = 0;
+};
 
-uint64_t write_counts(CountSource& source, const ConvertOptions& opt) {
-  const CountSchema& schema = source.schema();
-  OutputFile out(opt.output, opt.format == "stream");
-  std::unique_ptr<ByteWriter> bytes;
-  std::unique_ptr<H5adWriter> h5ad;
-  std::unique_ptr<StreamWriter> stream;
-  std::unique_ptr<MtxWriter> mtx;
-  std::unique_ptr<TsvWriter> tsv;
-  std::unique_ptr<OutputFile> genes_file, cells_file;
-  std::unique_ptr<ByteWriter> cells_bytes;
-  if (opt.format == "h5ad") {
-    if (out.is_stdout()) throw UsageError("h5ad cannot be written to standard output; use -o FILE.h5ad");
-    out.close_fd();
-    h5ad = std::make_unique<H5adWriter>(out.temp_path(), schema.genes, schema.labels, opt.provenance);
-    for (auto& [key, tree] : opt.uns.items()) h5ad->write_uns(key, tree);
-  } else if (opt.format == "stream") {
+class H5adSink : public CountSink {
+ public:
+  H5adSink(const CountSchema& schema, const ConvertOptions& opt) : out_(opt.output, true) {
+    if (out_.is_stdout()) throw UsageError("h5ad cannot be written to standard output; use -o FILE.h5ad");
+    h5ad_ = std::make_unique<H5adWriter>(out_.library_path(), schema.genes, schema.labels, opt.provenance,
+                                         H5adWriterOptions{out_.path()});
+    for (auto& [key, tree] : opt.uns.items()) h5ad_->write_uns(key, tree);
+  }
+  void write(const CountBlock& block) override { h5ad_->write(block); }
+  void finish() override {
+    h5ad_->finish();
+    out_.commit();
+  }
+
+ private:
+  OutputFile out_;
+  std::unique_ptr<H5adWriter> h5ad_;
+};
+
+class StreamSink : public CountSink {
+ public:
+  StreamSink(const CountSchema& schema, const ConvertOptions& opt) : out_(opt.output, true) {
     StreamHeader header;
     header.genes = schema.genes;
     header.labels = schema.labels;
     header.provenance = opt.provenance;
-    stream = std::make_unique<StreamWriter>(out.fd(), out.path(), header, opt.level);
-  } else {
-    bytes = std::make_unique<ByteWriter>(out.fd(), out.path());
-    if (opt.format == "mtx") {
-      mtx = std::make_unique<MtxWriter>(*bytes, schema.genes.size());
-      if (!out.is_stdout()) {
-        genes_file = std::make_unique<OutputFile>(companion(opt.output, ".genes.tsv"), false);
-        ByteWriter g(genes_file->fd(), genes_file->path());
-        for (auto& gene : schema.genes) g.write((gene + "\n").data(), gene.size() + 1);
-        g.flush();
-        cells_file = std::make_unique<OutputFile>(companion(opt.output, ".cells.tsv"), false);
-        cells_bytes = std::make_unique<ByteWriter>(cells_file->fd(), cells_file->path());
-      }
-    } else {
-      tsv = std::make_unique<TsvWriter>(*bytes, schema.genes, schema.labels);
-    }
+    stream_ = std::make_unique<StreamWriter>(out_.fd(), out_.path(), header, opt.level);
   }
+  void write(const CountBlock& block) override {
+    if (!block.means.empty()) throw UsageError("means are not counts: write them to .h5ad or .tsv, not a stream");
+    stream_->write(block);
+  }
+  void finish() override {
+    stream_->finish();
+    out_.commit();
+  }
+
+ private:
+  OutputFile out_;
+  std::unique_ptr<StreamWriter> stream_;
+};
+
+// x.mtx with x.genes.tsv (one name per line) and x.cells.tsv beside it.
+class MtxSink : public CountSink {
+ public:
+  MtxSink(const CountSchema& schema, const ConvertOptions& opt)
+      : out_(opt.output, false), bytes_(out_.fd(), out_.path()), mtx_(bytes_, schema.genes.size()), labels_(schema.labels) {
+    if (out_.is_stdout()) return;  // the matrix alone
+    genes_ = std::make_unique<OutputFile>(companion(opt.output, ".genes.tsv"), false);
+    ByteWriter g(genes_->fd(), genes_->path());
+    for (auto& gene : schema.genes) {
+      std::string line = tsv_field(gene) + "\n";
+      g.write(line.data(), line.size());
+    }
+    g.flush();
+    cells_ = std::make_unique<OutputFile>(companion(opt.output, ".cells.tsv"), false);
+    cell_bytes_ = std::make_unique<ByteWriter>(cells_->fd(), cells_->path());
+    write_cells_tsv_header(*cell_bytes_, labels_);
+  }
+  void write(const CountBlock& block) override {
+    if (!block.means.empty()) throw UsageError("means are not counts: write them to .h5ad or .tsv, not Matrix Market");
+    mtx_.write(block);
+    if (cell_bytes_) write_cells_tsv(*cell_bytes_, block, labels_);
+  }
+  void finish() override {
+    mtx_.finish();
+    if (cell_bytes_) cell_bytes_->flush();
+    out_.commit();
+    if (genes_) genes_->commit();
+    if (cells_) cells_->commit();
+  }
+
+ private:
+  OutputFile out_;
+  ByteWriter bytes_;
+  MtxWriter mtx_;
+  std::vector<LabelColumn> labels_;
+  std::unique_ptr<OutputFile> genes_, cells_;
+  std::unique_ptr<ByteWriter> cell_bytes_;
+};
+
+class TsvSink : public CountSink {
+ public:
+  TsvSink(const CountSchema& schema, const ConvertOptions& opt)
+      : out_(opt.output, false), bytes_(out_.fd(), out_.path()), tsv_(bytes_, schema.genes, schema.labels),
+        n_genes_(schema.genes.size()) {}
+  void write(const CountBlock& block) override { tsv_.write(block, n_genes_); }
+  void finish() override {
+    bytes_.flush();
+    out_.commit();
+  }
+
+ private:
+  OutputFile out_;
+  ByteWriter bytes_;
+  TsvWriter tsv_;
+  size_t n_genes_;
+};
+
+std::unique_ptr<CountSink> make_sink(const CountSchema& schema, const ConvertOptions& opt) {
+  if (opt.format == "h5ad") return std::make_unique<H5adSink>(schema, opt);
+  if (opt.format == "stream") return std::make_unique<StreamSink>(schema, opt);
+  if (opt.format == "mtx") return std::make_unique<MtxSink>(schema, opt);
+  if (opt.format == "tsv") return std::make_unique<TsvSink>(schema, opt);
+  throw UsageError("unknown output format '" + opt.format + "' (h5ad, stream, mtx, tsv)");
+}
+
+}  // namespace
+
+uint64_t write_counts(CountSource& source, const ConvertOptions& opt) {
+  const CountSchema& schema = source.schema();
+  auto sink = make_sink(schema, opt);
   Progress progress("converting", schema.n_cells.value_or(0));
   CountBlock block;
   uint64_t cells = 0;
   while (source.next(block)) {
-    if (!block.means.empty() && (stream || mtx))
-      throw UsageError("means are not counts: write them to .h5ad or .tsv, not a " + opt.format);
-    if (h5ad) h5ad->write(block);
-    if (stream) stream->write(block);
-    if (mtx) mtx->write(block);
-    if (cells_bytes) write_cells_tsv(*cells_bytes, block, schema.labels);
-    if (tsv) tsv->write(block, schema.genes.size());
+    sink->write(block);
     cells += block.size();
     progress.update(cells);
   }
   progress.finish();
   if (cells == 0) fail(source.path(), opt.where.empty() && !opt.subsample.active() ? "no cells" : "no cell is selected");
-  if (h5ad) h5ad->finish();
-  if (stream) stream->finish();
-  if (mtx) mtx->finish();
-  if (bytes) bytes->flush();
-  if (cells_bytes) cells_bytes->flush();
-  if (genes_file) genes_file->commit();
-  if (cells_file) cells_file->commit();
-  out.commit();
+  sink->finish();
   return cells;
 }
 

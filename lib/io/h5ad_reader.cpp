@@ -27,8 +27,18 @@ std::string describe_cell(const std::vector<std::string>& ids, uint64_t cell) {
 
 H5adReader::H5adReader(std::string path, H5adOptions options)
     : path_(options.display_name.empty() ? path : options.display_name), opt_(std::move(options)) {
-  file_ = h5::open_file(path);
   if (!opt_.layer.empty() && opt_.use_raw) throw UsageError("--layer and --raw cannot be used together");
+  file_ = h5::open_file(path, path_);
+  h5::reading(path_, [&] { init(); });
+}
+
+H5adReader::H5adReader(h5::Handle file, std::string display_name, H5adOptions options)
+    : path_(std::move(display_name)), opt_(std::move(options)), file_(std::move(file)) {
+  if (!opt_.layer.empty() && opt_.use_raw) throw UsageError("--layer and --raw cannot be used together");
+  h5::reading(path_, [&] { init(); });
+}
+
+void H5adReader::init() {
   std::string location = !opt_.layer.empty() ? "layers/" + opt_.layer : opt_.use_raw ? "raw/X" : "X";
   if (!h5::exists(file_, location)) {
     std::string hint;
@@ -39,18 +49,22 @@ H5adReader::H5adReader(std::string path, H5adOptions options)
     fail(path_, "no count matrix at '" + location + "'" + hint);
   }
   open_matrix(location);
-  obs_ = std::make_unique<FrameReader>(file_, "obs", path_);
-  var_ = std::make_unique<FrameReader>(file_, opt_.use_raw ? "raw/var" : "var", path_);
+  // The frames must have one row per cell and per gene: that bounds every
+  // size that follows by what the file holds.
+  obs_ = std::make_unique<FrameReader>(file_, "obs", path_, matrix_.n_cells, location);
+  var_ = std::make_unique<FrameReader>(file_, opt_.use_raw ? "raw/var" : "var", path_, matrix_.n_genes, location);
   obs_names_ = obs_->index();
-  if (obs_names_.size() != matrix_.n_cells)
-    fail(path_, "obs has " + std::to_string(obs_names_.size()) + " cells but " + location + " has " +
-                    std::to_string(matrix_.n_cells));
   schema_.genes = opt_.gene_column.empty() ? var_->index() : var_->read_strings(opt_.gene_column);
   if (schema_.genes.size() != matrix_.n_genes)
     fail(path_, "var has " + std::to_string(schema_.genes.size()) + " genes but " + location + " has " +
                     std::to_string(matrix_.n_genes));
   if (matrix_.n_cells == 0 || matrix_.n_genes == 0) fail(path_, "empty matrix (" + location + " has no cells or genes)");
+  check_names();
   schema_.n_cells = matrix_.n_cells;
+  if (matrix_.encoding == "csc") {
+    detail(path_ + ": CSC matrix, transposing in memory (" + std::to_string(matrix_.stored) + " values)");
+    load_csc();
+  }
   read_labels();
   // Normalised values in X are common; point at where the counts may be.
   if (location == "X" && h5::exists(file_, "layers/counts")) counts_hint_ = " (counts may be in layers/counts: try --layer counts)";
@@ -58,7 +72,29 @@ H5adReader::H5adReader(std::string path, H5adOptions options)
   else counts_hint_ = " (use --allow-non-integer to round)";
 }
 
-H5adReader::~H5adReader() = default;
+H5adReader::~H5adReader() {
+  // Closing reads nothing, but HDF5 tears down what it cached from the file.
+  CrashContext crash(path_, h5::kCrashedReading);
+  data_.reset();
+  indices_.reset();
+  dense_.reset();
+  file_.reset();
+}
+
+// Gene names key everything downstream (checkpoints, --where, eval): they
+// must be present and distinct.
+void H5adReader::check_names() {
+  std::string var = opt_.use_raw ? "raw/var" : "var";
+  std::string source = opt_.gene_column.empty() ? var + " index" : var + " column '" + opt_.gene_column + "'";
+  std::string other = opt_.gene_column.empty() ? "choose a var column with --gene-column" : "choose another --gene-column";
+  for (size_t g = 0; g < schema_.genes.size(); ++g)
+    if (schema_.genes[g].empty()) fail(path_, "gene " + std::to_string(g) + " has an empty name (" + source + "); " + other);
+  size_t first = 0, again = first_duplicate(schema_.genes, &first);
+  if (again != std::string::npos)
+    fail(path_, "duplicate gene name '" + schema_.genes[again] + "' (" + source + ", genes " + std::to_string(first) +
+                    " and " + std::to_string(again) + "); make names unique, e.g. with anndata's var_names_make_unique(), or " +
+                    other);
+}
 
 void H5adReader::open_matrix(const std::string& location) {
   matrix_.location = location;
@@ -78,19 +114,27 @@ void H5adReader::open_matrix(const std::string& location) {
     indices_ = h5::open_dataset(g, "indices", path_);
     h5::Handle indptr = h5::open_dataset(g, "indptr", path_);
     matrix_.dtype = h5::type_name(data_);
+    if (matrix_.dtype == "string" || matrix_.dtype == "other")
+      fail(path_, location + "/data: values of type " + matrix_.dtype + " are not counts");
+    std::string index_type = h5::type_name(indices_);
+    if (index_type.find("int") == std::string::npos) fail(path_, location + "/indices: not integers (" + index_type + ")");
+    uint64_t nnz = h5::length(data_, location + "/data");
+    if (h5::length(indices_, location + "/indices") != nnz) fail(path_, location + ": data and indices differ in length");
+    // Extents before values: indptr is read whole.
+    bool csr = matrix_.encoding == "csr";
+    uint64_t major = csr ? matrix_.n_cells : matrix_.n_genes;
+    uint64_t indptr_length = h5::length(indptr, location + "/indptr");
+    if (indptr_length != major + 1)
+      fail(path_, location + "/indptr: " + std::to_string(indptr_length) + " values for " + std::to_string(major) +
+                      (csr ? " cells" : " genes") + " (expected " + std::to_string(major + 1) +
+                      "; length does not match the shape)");
     indptr_ = h5::read<int64_t>(indptr);
-    uint64_t major = matrix_.encoding == "csr" ? matrix_.n_cells : matrix_.n_genes;
-    uint64_t nnz = h5::shape(data_).at(0);
-    if (indptr_.size() != major + 1) fail(path_, location + "/indptr: length does not match the shape");
-    if (h5::shape(indices_).at(0) != nnz) fail(path_, location + ": data and indices differ in length");
-    if (indptr_.front() != 0 || uint64_t(indptr_.back()) != nnz) fail(path_, location + "/indptr: does not span data");
+    if (indptr_.size() != major + 1) fail(path_, location + "/indptr: read fewer values than it declares");
+    if (indptr_.front() != 0 || indptr_.back() < 0 || uint64_t(indptr_.back()) != nnz)
+      fail(path_, location + "/indptr: does not span data");
     for (size_t i = 1; i < indptr_.size(); ++i)
       if (indptr_[i] < indptr_[i - 1]) fail(path_, location + "/indptr: decreases at " + std::to_string(i));
     matrix_.stored = nnz;
-    if (matrix_.encoding == "csc") {
-      detail(path_ + ": CSC matrix, transposing in memory (" + std::to_string(nnz) + " values)");
-      load_csc();
-    }
   } else {
     dense_ = h5::open_dataset(file_, location, path_);
     auto shape = h5::shape(dense_);
@@ -98,8 +142,11 @@ void H5adReader::open_matrix(const std::string& location) {
     matrix_.encoding = "dense";
     matrix_.n_cells = shape[0];
     matrix_.n_genes = shape[1];
-    matrix_.stored = shape[0] * shape[1];
+    if (__builtin_mul_overflow(shape[0], shape[1], &matrix_.stored)) fail(path_, location + ": impossible shape");
     matrix_.dtype = h5::type_name(dense_);
+    if (matrix_.dtype == "string" || matrix_.dtype == "other")
+      fail(path_, location + ": values of type " + matrix_.dtype + " are not counts");
+    h5::check_plausible(dense_, matrix_.stored);
   }
 }
 
@@ -107,6 +154,8 @@ void H5adReader::load_csc() {
   // Count entries per cell, then scatter each gene's column into CSR order.
   auto rows = h5::read<int64_t>(indices_);
   auto values = h5::read<double>(data_);
+  if (rows.size() != matrix_.stored || values.size() != matrix_.stored)
+    fail(path_, matrix_.location + ": read fewer values than it declares");
   std::vector<int64_t> row_ptr(matrix_.n_cells + 1, 0);
   for (auto r : rows) {
     if (r < 0 || uint64_t(r) >= matrix_.n_cells) fail(path_, matrix_.location + "/indices: row index out of range");
@@ -208,12 +257,14 @@ void H5adReader::read_rows(uint64_t begin, uint64_t end, CountBlock& block) {
 }
 
 bool H5adReader::next(CountBlock& block) {
-  block.clear(codes_.size());
-  if (next_cell_ >= matrix_.n_cells) return false;
-  uint64_t end = std::min<uint64_t>(matrix_.n_cells, next_cell_ + opt_.block_cells);
-  read_rows(next_cell_, end, block);
-  next_cell_ = end;
-  return true;
+  return h5::reading(path_, [&] {
+    block.clear(codes_.size());
+    if (next_cell_ >= matrix_.n_cells) return false;
+    uint64_t end = std::min<uint64_t>(matrix_.n_cells, next_cell_ + std::max<size_t>(opt_.block_cells, 1));
+    read_rows(next_cell_, end, block);
+    next_cell_ = end;
+    return true;
+  });
 }
 
 }  // namespace scldm

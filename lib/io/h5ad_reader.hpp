@@ -2,6 +2,13 @@
 // stored as CSR, CSC or dense, with float or integer values. Memory is
 // bounded by the block for CSR and dense; CSC is transposed in memory once
 // (O(nnz)), since its cells are spread over the whole file.
+//
+// Corrupt files are errors naming the file, never out-of-bounds reads:
+// every array is checked against the matrix shape (and the shape against
+// the dataset extents, and those against the file size) before it is read;
+// gene names must be distinct and non-empty; strings NUL-free UTF-8. The
+// constructors and next() run under h5::reading(): a crash inside libhdf5
+// is reported as a corrupt file, std::bad_alloc as an error naming it.
 #pragma once
 #include <memory>
 #include <string>
@@ -31,6 +38,9 @@ struct MatrixInfo {
 class H5adReader : public CountSource {
  public:
   H5adReader(std::string path, H5adOptions options = {});
+  // Reads an HDF5 file already open (e.g. h5::open_file_image), shown in
+  // messages as `display_name`.
+  H5adReader(h5::Handle file, std::string display_name, H5adOptions options = {});
   ~H5adReader() override;
   const CountSchema& schema() const override { return schema_; }
   bool next(CountBlock& block) override;
@@ -43,7 +53,9 @@ class H5adReader : public CountSource {
   uint64_t all_zero_cells() const { return all_zero_; }
 
  private:
+  void init();
   void open_matrix(const std::string& location);
+  void check_names();
   void read_labels();
   void load_csc();
   void read_rows(uint64_t begin, uint64_t end, CountBlock& block);

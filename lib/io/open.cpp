@@ -1,5 +1,7 @@
 #include "io/open.hpp"
 
+#include <sys/stat.h>
+
 #include <cstring>
 
 #include "io/stream.hpp"
@@ -36,7 +38,11 @@ OpenedInput open_input(const std::string& path) {
   in.bytes = std::make_unique<ByteReader>(path);
   in.format = sniff(*in.bytes);
   if (in.format == FileFormat::h5ad) {
-    in.h5ad_path = path == "-" ? spool_stdin_to_temp(*in.bytes) : path;
+    // HDF5 seeks: standard input, FIFOs (`<(cat x.h5ad)`) and devices are
+    // copied to a temporary file first.
+    struct stat st;
+    bool regular = path != "-" && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    in.h5ad_path = regular ? path : spool_stdin_to_temp(*in.bytes, path);
     in.bytes.reset();
   }
   return in;

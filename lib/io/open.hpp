@@ -1,5 +1,7 @@
 // Opening inputs by content, not by name: the first bytes tell h5ad (HDF5),
-// record streams and Matrix Market apart; '-' is standard input.
+// record streams and Matrix Market apart; '-' is standard input. An h5ad
+// that is not a regular file (stdin, a FIFO, `<(cat x.h5ad)`) is copied to
+// a temporary file for HDF5, which seeks.
 #pragma once
 #include <memory>
 #include <string>
@@ -19,7 +21,7 @@ FileFormat sniff(ByteReader& in);
 struct OpenedInput {
   FileFormat format = FileFormat::unknown;
   std::string path;       // as the user named it
-  std::string h5ad_path;  // the file HDF5 opens (a spooled copy of stdin)
+  std::string h5ad_path;  // the file HDF5 opens (a spooled copy of stdin or of a FIFO)
   std::unique_ptr<ByteReader> bytes;  // for streams
 };
 OpenedInput open_input(const std::string& path);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "util/error.hpp"
+#include "util/text.hpp"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the stream format is little-endian");
 
@@ -83,6 +84,15 @@ StreamHeader StreamHeader::from_json(const nlohmann::json& j, const std::string&
       h.kind = Kind::counts;
       h.genes = j.at("genes").get<std::vector<std::string>>();
       if (h.genes.empty()) fail(file, "counts stream header lists no genes");
+      for (size_t g = 0; g < h.genes.size(); ++g) {
+        if (h.genes[g].empty()) fail(file, "gene " + std::to_string(g) + " has an empty name in the stream header");
+        if (h.genes[g].find('\0') != std::string::npos)
+          fail(file, "gene " + std::to_string(g) + " holds a NUL byte in the stream header");
+      }
+      size_t first = 0, again = first_duplicate(h.genes, &first);
+      if (again != std::string::npos)
+        fail(file, "duplicate gene name '" + h.genes[again] + "' in the stream header (genes " + std::to_string(first) +
+                       " and " + std::to_string(again) + ")");
     } else if (kind == "latent") {
       h.kind = Kind::latent;
       h.tokens = j.at("shape").at(0).get<int64_t>();
@@ -91,7 +101,17 @@ StreamHeader StreamHeader::from_json(const nlohmann::json& j, const std::string&
     } else {
       fail(file, "unknown stream kind '" + kind + "'");
     }
-    for (auto& l : j.at("labels")) h.labels.push_back({l.at("name"), l.at("categories").get<std::vector<std::string>>()});
+    std::vector<std::string> names;
+    for (auto& l : j.at("labels")) {
+      h.labels.push_back({l.at("name"), l.at("categories").get<std::vector<std::string>>()});
+      const LabelColumn& col = h.labels.back();
+      size_t first = 0, again = first_duplicate(col.categories, &first);
+      if (again != std::string::npos)
+        fail(file, "label '" + col.name + "': duplicate category '" + col.categories[again] + "' in the stream header");
+      names.push_back(col.name);
+    }
+    size_t first = 0, again = first_duplicate(names, &first);
+    if (again != std::string::npos) fail(file, "two labels are named '" + names[again] + "' in the stream header");
     if (j.contains("provenance")) h.provenance = j["provenance"];
   } catch (const nlohmann::json::exception& e) {
     fail(file, std::string("bad stream header: ") + e.what());
@@ -322,6 +342,8 @@ void StreamReader::read_meta(Cursor& cur, uint32_t n, CellMetaBlock& block, uint
     if (size_t(cur.end - cur.p) < len) corrupt(off, "corrupt frame (ids)");
     block.ids.emplace_back(cur.p, len);
     cur.p += len;
+    if (!valid_utf8(block.ids.back()))
+      corrupt(off, "cell id " + std::to_string(records_read_ + block.ids.size() - 1) + " is not valid UTF-8 in frame");
   }
   for (size_t c = 0; c < header_.labels.size(); ++c) {
     if (!cur.take_vec(block.labels[c], n)) corrupt(off, "corrupt frame (labels)");

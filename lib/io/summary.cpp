@@ -1,6 +1,7 @@
 #include "io/summary.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "io/checkpoint.hpp"
 #include "io/select.hpp"
@@ -52,7 +53,9 @@ double count_expressed(const CountBlock& b, size_t i) { return double(b.indptr[i
 
 }  // namespace
 
-Summary summarise_h5ad(const OpenedInput& in, const H5adOptions& options, const std::vector<std::string>& where) {
+namespace {
+
+Summary h5ad_summary(const OpenedInput& in, const H5adOptions& options, const std::vector<std::string>& where) {
   Summary s;
   const std::string& user_path = in.path;
   auto opened = open_h5ad(in, options);
@@ -98,6 +101,13 @@ Summary summarise_h5ad(const OpenedInput& in, const H5adOptions& options, const 
     s.problem = e.what();
   }
   return s;
+}
+
+}  // namespace
+
+Summary summarise_h5ad(const OpenedInput& in, const H5adOptions& options, const std::vector<std::string>& where) {
+  // It calls into HDF5 on the user's file throughout: guarded (crash, memory).
+  return h5::reading(in.path, [&] { return h5ad_summary(in, options, where); });
 }
 
 Summary summarise_checkpoint(const std::string& path) {
@@ -178,7 +188,8 @@ std::string scalar_text(const nlohmann::ordered_json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_float()) {
     double d = v.get<double>();
-    if (d == double(int64_t(d))) return std::to_string(int64_t(d));
+    // Whole numbers print without ".0"; outside int64 (or NaN) the cast is undefined.
+    if (std::abs(d) < 9.0e15 && d == std::floor(d)) return std::to_string(int64_t(d));
   }
   return v.dump();
 }

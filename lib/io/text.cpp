@@ -1,5 +1,7 @@
 #include "io/text.hpp"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <cstring>
 
@@ -28,12 +30,35 @@ const std::string& label_text(const std::vector<LabelColumn>& labels, const Cell
 
 }  // namespace
 
-MtxWriter::MtxWriter(ByteWriter& out, size_t n_genes) : out_(out), n_genes_(n_genes), body_(std::tmpfile()) {
-  if (!body_) throw Error("cannot create a temporary file for the Matrix Market body");
+void append_tsv_field(std::string& line, const std::string& field) {
+  if (field.find_first_of("\t\n\r\"") == std::string::npos) {
+    line += field;
+    return;
+  }
+  line += '"';
+  for (char c : field) {
+    if (c == '"') line += '"';
+    line += c;
+  }
+  line += '"';
+}
+
+std::string tsv_field(const std::string& field) {
+  std::string s;
+  append_tsv_field(s, field);
+  return s;
+}
+
+MtxWriter::MtxWriter(ByteWriter& out, size_t n_genes) : out_(out), n_genes_(n_genes) {
+  spool_path_ = make_spool_file("mtx", &body_fd_);
+  body_ = std::make_unique<ByteWriter>(body_fd_, spool_path_);
 }
 
 MtxWriter::~MtxWriter() {
-  if (body_) fclose(body_);
+  body_.reset();
+  if (body_fd_ >= 0) ::close(body_fd_);
+  unlink(spool_path_.c_str());
+  forget_temp(spool_path_);
 }
 
 void MtxWriter::write(const CountBlock& block) {
@@ -50,7 +75,7 @@ void MtxWriter::write(const CountBlock& block) {
   }
   entries_ += block.genes.size();
   cells_ += block.size();
-  if (fwrite(s.data(), 1, s.size(), body_) != s.size()) throw Error("write error on the Matrix Market spool file");
+  body_->write(s.data(), s.size());
 }
 
 void MtxWriter::finish() {
@@ -62,42 +87,47 @@ void MtxWriter::finish() {
   append_number(head, entries_);
   head += '\n';
   out_.write(head.data(), head.size());
-  rewind(body_);
-  char buf[1 << 16];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, body_)) > 0) out_.write(buf, n);
+  body_->flush();
+  ByteReader body(spool_path_);
+  std::vector<char> buf(1 << 20);
+  while (size_t n = body.read(buf.data(), buf.size())) out_.write(buf.data(), n);
   out_.flush();
 }
 
 TsvWriter::TsvWriter(ByteWriter& out, const std::vector<std::string>& columns, const std::vector<LabelColumn>& labels)
     : out_(out), labels_(labels) {
   std::string head = "cell";
-  for (auto& l : labels_) head += "\t" + l.name;
-  for (auto& c : columns) head += "\t" + c;
+  for (auto& l : labels_) head += "\t" + tsv_field(l.name);
+  for (auto& c : columns) head += "\t" + tsv_field(c);
   head += '\n';
   out_.write(head.data(), head.size());
 }
 
 void TsvWriter::write_meta(const CellMetaBlock& block, size_t i) {
-  line_ = block.ids[i];
+  line_.clear();
+  append_tsv_field(line_, block.ids[i]);
   for (size_t c = 0; c < labels_.size(); ++c) {
     line_ += '\t';
-    line_ += label_text(labels_, block, c, i);
+    append_tsv_field(line_, label_text(labels_, block, c, i));
   }
 }
 
 void TsvWriter::write(const CountBlock& block, size_t n_genes) {
-  std::vector<float> dense(n_genes);
   const bool real = !block.means.empty();
+  std::vector<float> means(real ? n_genes : 0);
+  std::vector<uint32_t> counts(real ? 0 : n_genes);
   for (size_t i = 0; i < block.size(); ++i) {
     write_meta(block, i);
-    std::fill(dense.begin(), dense.end(), 0.0f);
-    for (uint64_t k = block.indptr[i]; k < block.indptr[i + 1]; ++k)
-      dense[block.genes[k]] = real ? block.means[k] : float(block.counts[k]);
-    for (auto v : dense) {
+    std::fill(means.begin(), means.end(), 0.0f);
+    std::fill(counts.begin(), counts.end(), 0u);
+    for (uint64_t k = block.indptr[i]; k < block.indptr[i + 1]; ++k) {
+      if (real) means[block.genes[k]] = block.means[k];
+      else counts[block.genes[k]] = block.counts[k];
+    }
+    for (size_t g = 0; g < n_genes; ++g) {
       line_ += '\t';
-      if (real) append_float(line_, v);
-      else append_number(line_, uint64_t(v));
+      if (real) append_float(line_, means[g]);
+      else append_number(line_, counts[g]);
     }
     line_ += '\n';
     out_.write(line_.data(), line_.size());
@@ -118,14 +148,23 @@ void TsvWriter::write(const LatentBlock& block, size_t per_cell) {
   }
 }
 
+void write_cells_tsv_header(ByteWriter& out, const std::vector<LabelColumn>& labels) {
+  std::string s = "cell";
+  for (auto& l : labels) s += "\t" + tsv_field(l.name);
+  s += "\tlibrary_size\n";
+  out.write(s.data(), s.size());
+}
+
 void write_cells_tsv(ByteWriter& out, const CellMetaBlock& block, const std::vector<LabelColumn>& labels) {
   std::string s;
   for (size_t i = 0; i < block.size(); ++i) {
-    s += block.ids[i];
+    append_tsv_field(s, block.ids[i]);
     for (size_t c = 0; c < labels.size(); ++c) {
       s += '\t';
-      s += label_text(labels, block, c, i);
+      append_tsv_field(s, label_text(labels, block, c, i));
     }
+    s += '\t';
+    append_float(s, block.library_size[i]);
     s += '\n';
   }
   out.write(s.data(), s.size());

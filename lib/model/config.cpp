@@ -89,6 +89,13 @@ void DitConfig::validate() const {
   if (time_frequencies <= 0 || time_frequencies % 2 != 0) throw Error("time frequencies must be even");
 }
 
+std::string attribute_module_name(const std::string& attribute) {
+  std::string s = attribute;
+  for (char& ch : s)
+    if (ch == '.') ch = '_';
+  return s.empty() ? "_" : s;
+}
+
 DitConfig dit_preset(const std::string& name) {
   DitConfig c;
   if (name == "base") return c;

@@ -42,6 +42,9 @@ struct Attribute {
   int64_t null_index() const { return int64_t(categories.size()); }
 };
 
+// The DiT module name of an attribute's class table (module names cannot hold '.').
+std::string attribute_module_name(const std::string& attribute);
+
 // Sizes of the latent DiT (MODEL.md §3).
 struct DitConfig {
   int64_t width = 256;       // W

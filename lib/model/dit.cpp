@@ -40,12 +40,6 @@ torch::Tensor sincos_positions(int64_t tokens, int64_t width) {
   return torch::cat({torch::sin(args), torch::cos(args)}, 1).to(torch::kFloat32);
 }
 
-std::string attribute_module_name(const std::string& attribute) {
-  std::string s = attribute;
-  for (char& ch : s)
-    if (ch == '.') ch = '_';
-  return s.empty() ? "_" : s;
-}
 
 DitBlockImpl::DitBlockImpl(const DitConfig& c) : width(c.width), heads(c.heads), eps(c.layernorm_eps) {
   ada = register_module("ada", linear(c.width, 6 * c.width));

@@ -43,8 +43,6 @@ TORCH_MODULE(Dit);
 torch::Tensor time_features(const torch::Tensor& t, int64_t frequencies);
 // 1-D sin-cos positions [m, W]: sin(p·ω_i) then cos(p·ω_i), ω_i = 10000^(−i/(W/2)).
 torch::Tensor sincos_positions(int64_t tokens, int64_t width);
-// A module name for an attribute (module names cannot hold '.').
-std::string attribute_module_name(const std::string& attribute);
 
 // Classifier-free guidance (MODEL.md §4). joint: v∅ + ω·(v(y) − v∅);
 // additive: v∅ + Σ_k ω_k·(v(y_k) − v∅). All branches go through one batched

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "io/hdf5.hpp"
+#include "model/cell_blocks.hpp"
 #include "train/batch.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -22,31 +23,19 @@ std::string absolute_path(const std::string& path) {
 }
 
 torch::Tensor encode_cells(LoadedVae& vae, const CellSet& cells, const std::vector<size_t>& which, const EncodeOptions& opt) {
-  // The same cell must give the same bytes in any batch: floating-point sums
-  // depend on the padded length, so each cell is padded to its own length
-  // rounded up to a multiple of 64 (not to the batch's longest), and cells
-  // are batched with others of that padded length.
-  const int64_t round = 64, context = vae.config.max_genes;
-  auto padded = [&](size_t c) {
-    int64_t n = std::min<int64_t>(int64_t(cells.expressed(c)), context);
-    return std::min<int64_t>(context, std::max<int64_t>(1, (n + round - 1) / round * round));
-  };
-  std::map<int64_t, std::vector<size_t>> groups;  // padded length -> positions in `which`
-  for (size_t i = 0; i < which.size(); ++i) groups[padded(which[i])].push_back(i);
-  torch::NoGradGuard no_grad;
-  auto out = torch::empty({int64_t(which.size()), vae.config.tokens, vae.config.latent_dim});
-  for (auto& [length, positions] : groups) {
-    for (size_t start = 0; start < positions.size(); start += size_t(opt.batch_size)) {
-      std::vector<size_t> batch, rows;
-      for (size_t k = start; k < std::min(positions.size(), start + size_t(opt.batch_size)); ++k) {
-        batch.push_back(which[positions[k]]);
-        rows.push_back(positions[k]);
-      }
-      auto z = vae.model->encode(encoder_batch(cells, batch, context, opt.seed, opt.device, length)).first.to(torch::kCPU);
-      out.index_copy_(0, index_tensor(rows), z);
-    }
-  }
-  return out.contiguous();
+  // Blocks of fixed size aligned to the position in `which`, each padded to
+  // its longest cell: the same cells in the same order give the same bytes
+  // for any batch size and thread count (lib/model/cell_blocks.hpp).
+  const int64_t n = int64_t(which.size()), block = cell_block_size(opt.device);
+  auto out = torch::empty({n, vae.config.tokens, vae.config.latent_dim});
+  for_each_cell_block(0, n, opt.device, [&](int64_t begin) {
+    const int64_t real = std::min(block, n - begin);
+    std::vector<size_t> rows(size_t(block), kPlaceholderCell);
+    for (int64_t k = 0; k < real; ++k) rows[size_t(k)] = which[size_t(begin + k)];
+    auto z = vae.model->encode(encoder_batch(cells, rows, vae.config.max_genes, opt.seed, opt.device)).first;
+    out.narrow(0, begin, real).copy_(z.narrow(0, 0, real).to(torch::kCPU));
+  });
+  return out;
 }
 
 namespace {
@@ -88,7 +77,8 @@ void encode_to_stream(LoadedVae& vae, const CellSet& cells, const std::string& o
   h.provenance = opt.provenance;
   OutputFile out(output, true);
   StreamWriter writer(out.fd(), out.path(), h);
-  const size_t chunk = 4096;  // cells encoded between writes
+  // Cells encoded between writes: whole blocks, so that blocks align with the cell index.
+  const size_t chunk = size_t(cell_block_size(opt.device)) * 256;
   Progress progress("encoding", cells.size());
   for (size_t start = 0; start < cells.size(); start += chunk) {
     auto which = range(start, std::min(cells.size(), start + chunk));
@@ -112,18 +102,10 @@ void encode_to_stream(LoadedVae& vae, const CellSet& cells, const std::string& o
 void encode_into_h5ad_copy(LoadedVae& vae, const CellSet& cells, const std::string& input, const std::string& output,
                            const EncodeOptions& opt) {
   OutputFile out(output, true);
-  {
-    ByteReader in(input);
-    ByteWriter w(out.fd(), out.path());
-    std::vector<char> buf(1 << 20);
-    while (size_t n = in.read(buf.data(), buf.size())) w.write(buf.data(), n);
-    w.flush();
-  }
-  out.close_fd();
+  const std::string& copy = out.library_path();
+  copy_file(input, copy, output);
   auto z = encode_cells(vae, cells, range(0, cells.size()), opt);
-  h5::quiet_errors();
-  h5::Handle f(H5Fopen(out.temp_path().c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
-  if (!f.valid()) fail(output, "cannot reopen the copy for writing");
+  h5::Handle f = h5::open_file_for_update(copy, output);
   h5::Handle obsm = h5::is_group(f, "obsm") ? h5::open_group(f, "obsm", output) : h5::create_group(f, "obsm", output);
   if (!h5::has_attr(obsm, "encoding-type")) {
     h5::set_attr_string(obsm, "encoding-type", "dict");
@@ -141,18 +123,29 @@ void encode_into_h5ad_copy(LoadedVae& vae, const CellSet& cells, const std::stri
   d.reset();
   space.reset();
   obsm.reset();
-  f.reset();
+  if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) fail(output, "write error (disk full?)");
+  f.close(output);
   out.commit();
 }
 
 torch::Tensor sample_nb_cell(const torch::Tensor& mu, const torch::Tensor& theta, uint64_t seed) {
+  // In float64, so that counts stay exact integers whatever their size.
   auto gen = at::detail::createCPUGenerator(seed);
-  auto m = mu.to(torch::kCPU), t = theta.to(torch::kCPU);
+  auto m = mu.to(torch::kCPU, torch::kFloat64), t = theta.to(torch::kCPU, torch::kFloat64);
   auto rate = at::_standard_gamma(t, gen) * (m / t);  // Gamma(theta, mu/theta), then Poisson
   return at::poisson(rate, gen);
 }
 
 namespace {
+
+// Counts are stored as uint32: a cell's library size must fit.
+constexpr double kMaxLibrarySize = 4294967295.0;
+
+std::string number_text(double v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 class DecodedSource : public CountSource {
  public:
@@ -175,6 +168,7 @@ class DecodedSource : public CountSource {
         schema_.genes.push_back(name);
       }
     }
+    column_index_ = torch::tensor(columns_);
   }
   const CountSchema& schema() const override { return schema_; }
   const std::string& path() const override { return path_; }
@@ -183,46 +177,79 @@ class DecodedSource : public CountSource {
     block.clear(schema_.labels.size());
     LatentBlock lat;
     if (!in_->next(lat)) return false;
-    torch::NoGradGuard no_grad;
-    const int64_t per = vae_.config.tokens * vae_.config.latent_dim;
-    auto columns = torch::tensor(columns_);
-    for (size_t start = 0; start < lat.size(); start += size_t(opt_.batch_size)) {
-      size_t end = std::min(lat.size(), start + size_t(opt_.batch_size));
-      auto z = torch::from_blob(lat.values.data() + start * size_t(per), {int64_t(end - start), vae_.config.tokens, vae_.config.latent_dim})
-                   .clone()
-                   .to(opt_.device);
-      auto lib = torch::empty({int64_t(end - start)});
-      for (size_t i = start; i < end; ++i) lib[int64_t(i - start)] = opt_.library_size > 0 ? opt_.library_size : lat.library_size[i];
-      auto dec = vae_.model->decode(z, lib.to(opt_.device));
-      for (size_t i = start; i < end; ++i) {
-        auto mu = dec.mu[int64_t(i - start)];
-        auto x = (opt_.mean ? mu.to(torch::kCPU) : sample_nb_cell(mu, dec.theta, mix_seed(opt_.seed, cell_index_ + i)))
-                     .index_select(0, columns)
-                     .contiguous();
-        const float* v = x.data_ptr<float>();
-        for (int64_t g = 0; g < x.numel(); ++g) {
-          if (v[g] <= 0) continue;
-          block.genes.push_back(uint32_t(g));
-          if (opt_.mean) block.means.push_back(v[g]);
-          else block.counts.push_back(uint32_t(v[g]));
-        }
-        block.indptr.push_back(block.genes.size());
-        block.ids.push_back(lat.ids[i]);
-        block.library_size.push_back(opt_.library_size > 0 ? opt_.library_size : lat.library_size[i]);
-        for (size_t c = 0; c < schema_.labels.size(); ++c) block.labels[c].push_back(lat.labels[c][i]);
-      }
+    const int64_t n = int64_t(lat.size());
+    std::vector<double> library(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      library[size_t(i)] = opt_.library_size > 0 ? opt_.library_size : lat.library_size[size_t(i)];
+      if (library[size_t(i)] > kMaxLibrarySize)
+        fail(path_, "record " + std::to_string(cell_index_ + uint64_t(i) + 1) + " ('" + lat.ids[size_t(i)] +
+                        "'): library size " + number_text(library[size_t(i)]) + " is beyond what counts hold (at most 4294967295)");
     }
-    cell_index_ += lat.size();
+    // Whole blocks per round bound the memory of the decoded values.
+    const int64_t chunk = std::max<int64_t>(1, opt_.batch_size);
+    for (int64_t start = 0; start < n; start += chunk) {
+      const int64_t c = std::min(chunk, n - start);
+      auto values = decode_range(lat, library, start, c);
+      for (int64_t i = start; i < start + c; ++i) append(block, lat, library, i, values[size_t(i - start)]);
+    }
+    cell_index_ += uint64_t(n);
     return true;
   }
 
  private:
+  // The written values of records [start, start + c) of `lat`.
+  std::vector<torch::Tensor> decode_range(const LatentBlock& lat, const std::vector<double>& library, int64_t start, int64_t c) {
+    const int64_t m = vae_.config.tokens, D = vae_.config.latent_dim, block = cell_block_size(opt_.device);
+    const int64_t first = int64_t(cell_index_) + start;
+    std::vector<torch::Tensor> out(static_cast<size_t>(c));
+    for_each_cell_block(first, c, opt_.device, [&](int64_t begin) {
+      const int64_t lo = std::max(begin, first), hi = std::min(begin + block, first + c);
+      auto z = torch::zeros({block, m, D});
+      auto lib = torch::ones({block});
+      for (int64_t g = lo; g < hi; ++g) {
+        const int64_t i = start + g - first;
+        z[g - begin].copy_(torch::from_blob(const_cast<float*>(lat.values.data()) + i * m * D, {m, D}));
+        lib[g - begin] = library[size_t(i)];
+      }
+      auto dec = vae_.model->decode(z.to(opt_.device), lib.to(opt_.device));
+      for (int64_t g = lo; g < hi; ++g) {
+        auto mu = dec.mu[g - begin];
+        auto x = opt_.mean ? mu.to(torch::kCPU) : sample_nb_cell(mu, dec.theta, mix_seed(opt_.seed, uint64_t(g)));
+        out[size_t(g - first)] = x.index_select(0, column_index_).contiguous();
+      }
+    });
+    return out;
+  }
+
+  void append(CountBlock& block, const LatentBlock& lat, const std::vector<double>& library, int64_t i, const torch::Tensor& x) {
+    if (opt_.mean) {
+      const float* v = x.data_ptr<float>();
+      for (int64_t g = 0; g < x.numel(); ++g)
+        if (v[g] > 0) block.genes.push_back(uint32_t(g)), block.means.push_back(v[g]);
+    } else {
+      const double* v = x.data_ptr<double>();
+      for (int64_t g = 0; g < x.numel(); ++g) {
+        if (v[g] <= 0) continue;
+        if (!(v[g] <= kMaxLibrarySize))
+          fail(path_, "record " + std::to_string(cell_index_ + uint64_t(i) + 1) + " ('" + lat.ids[size_t(i)] +
+                          "'): a drawn count exceeds what counts hold (library size too large?)");
+        block.genes.push_back(uint32_t(g));
+        block.counts.push_back(uint32_t(v[g]));
+      }
+    }
+    block.indptr.push_back(block.genes.size());
+    block.ids.push_back(lat.ids[size_t(i)]);
+    block.library_size.push_back(library[size_t(i)]);
+    for (size_t c = 0; c < schema_.labels.size(); ++c) block.labels[c].push_back(lat.labels[c][size_t(i)]);
+  }
+
   LoadedVae& vae_;
   std::unique_ptr<StreamReader> in_;
   DecodeOptions opt_;
   std::string path_;
   CountSchema schema_;
   std::vector<int64_t> columns_;
+  torch::Tensor column_index_;
   uint64_t cell_index_ = 0;
 };
 

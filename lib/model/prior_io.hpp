@@ -8,29 +8,15 @@
 #include <nlohmann/json.hpp>
 
 #include "io/checkpoint.hpp"
+#include "model/checkpoints.hpp"
 #include "model/dit.hpp"
+#include "model/prior_description.hpp"
 
 namespace scldm {
-
-struct PriorDescription {
-  DitConfig config;
-  std::vector<Attribute> attributes;
-  std::string strategy = "joint";  // joint | additive
-  double cfg_dropout = 0.2;
-  double ema_decay = 0.9999;
-  nlohmann::json library;  // library_stats()
-  std::string vae_fingerprint, vae_path;
-
-  // Writes/reads the entries of a checkpoint's meta.
-  void to_meta(nlohmann::json& meta) const;
-  static PriorDescription from_meta(const nlohmann::json& meta, const std::string& path);
-  std::vector<std::string> attribute_names() const;
-};
 
 // Weights "param/…", the EMA "ema/…", and the fingerprint over the
 // description and both.
 void add_prior_weights(CheckpointFile& ckpt, Dit& model, Dit& ema);
-std::string prior_fingerprint(const CheckpointFile& ckpt);
 
 struct LoadedPrior {
   PriorDescription description;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "model/checkpoints.hpp"
 #include "util/error.hpp"
 
 namespace scldm {
@@ -28,20 +29,6 @@ void add_weights(CheckpointFile& ckpt, torch::nn::Module& module, const std::str
   for (auto& p : module.named_parameters()) ckpt.blobs.push_back(tensor_blob(prefix + p.key(), p.value()));
 }
 
-std::string weights_fingerprint(const CheckpointFile& ckpt, const std::vector<std::string>& meta_keys,
-                                const std::vector<std::string>& prefixes) {
-  std::vector<std::string> meta;
-  for (auto& key : meta_keys) meta.push_back(ckpt.meta.at(key).dump());
-  std::vector<const std::string*> parts;
-  for (auto& m : meta) parts.push_back(&m);
-  for (auto& b : ckpt.blobs)
-    for (auto& prefix : prefixes)
-      if (b.name.rfind(prefix, 0) == 0) parts.push_back(&b.bytes);
-  return fingerprint64(parts);
-}
-
-std::string vae_fingerprint(const CheckpointFile& ckpt) { return weights_fingerprint(ckpt, {"config", "genes"}, {"param/"}); }
-
 void load_weights(torch::nn::Module& module, const CheckpointFile& ckpt, const std::string& path, const std::string& prefix) {
   torch::NoGradGuard no_grad;
   for (auto& p : module.named_parameters()) {
@@ -56,20 +43,11 @@ void load_weights(torch::nn::Module& module, const CheckpointFile& ckpt, const s
 LoadedVae load_vae(const std::string& path, const torch::Device& device) {
   LoadedVae v;
   v.file = read_checkpoint(path);
-  auto& meta = v.file.meta;
-  if (meta.value("kind", "") != "vae")
-    fail(path, "is a scldm checkpoint of kind '" + meta.value("kind", "?") + "', not a VAE");
-  try {
-    v.config = VaeConfig::from_json(meta.at("config"));
-    v.genes = meta.at("genes").get<std::vector<std::string>>();
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("bad VAE description: ") + e.what());
-  }
-  if (int64_t(v.genes.size()) != v.config.n_genes) fail(path, "gene list does not match the model size");
+  v.config = vae_description(v.file, path, &v.genes);
+  validate_checkpoint(v.file, path);  // tensor shapes and fingerprint, before building anything
+  v.fingerprint = v.file.meta.value("fingerprint", "");
   v.model = Vae(v.config);
   load_vae_weights(v.model, v.file, path);
-  v.fingerprint = meta.value("fingerprint", "");
-  if (v.fingerprint != vae_fingerprint(v.file)) fail(path, "fingerprint does not match the weights (corrupt?)");
   v.model->to(device);
   v.model->eval();
   return v;

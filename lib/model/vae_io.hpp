@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "io/checkpoint.hpp"
+#include "model/checkpoints.hpp"
 #include "model/vae.hpp"
 
 namespace scldm {
@@ -22,14 +23,8 @@ void add_weights(CheckpointFile& ckpt, torch::nn::Module& module, const std::str
 // misshapen tensor is an error naming `path`.
 void load_weights(torch::nn::Module& module, const CheckpointFile& ckpt, const std::string& path,
                   const std::string& prefix = "param/");
-// FNV-1a over the listed meta entries and every blob whose name starts with
-// one of the prefixes (so optimizer state and metrics do not count).
-std::string weights_fingerprint(const CheckpointFile& ckpt, const std::vector<std::string>& meta_keys,
-                                const std::vector<std::string>& prefixes);
 
-// The VAE's fingerprint: config + genes + weights.
 inline void add_vae_weights(CheckpointFile& ckpt, Vae& model) { add_weights(ckpt, *model); }
-std::string vae_fingerprint(const CheckpointFile& ckpt);
 inline void load_vae_weights(Vae& model, const CheckpointFile& ckpt, const std::string& path) {
   load_weights(*model, ckpt, path);
 }

@@ -21,15 +21,14 @@ torch::Tensor times(int64_t rows, double t, const torch::Tensor& like) {
 torch::Tensor fixed_steps(const VelocityField& f, torch::Tensor z, const SolverOptions& o, SolveStats& stats) {
   const double h = 1.0 / double(o.steps);
   const int64_t B = z.size(0);
-  auto rows = torch::arange(B, torch::TensorOptions().dtype(torch::kInt64).device(z.device()));
   for (int64_t k = 0; k < o.steps; ++k) {
     double t = double(k) * h;
-    auto v = f(z, times(B, t, z), rows);
+    auto v = f(z, times(B, t, z));
     stats.evaluations += B;
     if (o.solver == "euler") {
       z = z + h * v;
     } else {
-      auto v2 = f(z + h * v, times(B, t + h, z), rows);
+      auto v2 = f(z + h * v, times(B, t + h, z));
       stats.evaluations += B;
       z = z + (h / 2) * (v + v2);
     }
@@ -57,52 +56,46 @@ torch::Tensor dopri5(const VelocityField& f, torch::Tensor z, const SolverOption
   auto opts64 = torch::TensorOptions().dtype(torch::kFloat64).device(z.device());
   auto t = torch::zeros({B}, opts64);
   auto h = torch::full({B}, 1.0 / double(o.steps), opts64);
-  auto k1 = f(z, t.to(z.dtype()), torch::arange(B, torch::TensorOptions().dtype(torch::kInt64).device(z.device())));
+  auto k1 = f(z, t.to(z.dtype()));
   stats.evaluations += B;
-  auto tries = torch::zeros({B}, torch::TensorOptions().dtype(torch::kInt64).device(z.device()));
+  int64_t tries = 0;  // steps of the slowest row, accepted and rejected
   while (true) {
-    auto active = (t < 1.0).nonzero().flatten();
-    if (active.numel() == 0) break;
-    if ((tries.index_select(0, active) >= o.max_steps).any().item<bool>())
+    auto active = t < 1.0;
+    const int64_t n_active = active.sum().item<int64_t>();
+    if (n_active == 0) break;
+    if (++tries > o.max_steps)
       throw Error("dopri5 did not reach t = 1 within " + std::to_string(o.max_steps) + " steps; loosen --atol/--rtol");
-    auto za = z.index_select(0, active), ta = t.index_select(0, active);
-    auto ha = torch::minimum(h.index_select(0, active), 1.0 - ta);
-    auto hz = per_row(ha, za);
-    std::vector<torch::Tensor> k{k1.index_select(0, active)};
+    // Rows that have arrived take steps of length 0.
+    auto ha = torch::where(active, torch::minimum(h, 1.0 - t), torch::zeros_like(h));
+    auto hz = per_row(ha, z);
+    std::vector<torch::Tensor> k{k1};
+    torch::Tensor z5;
     for (int s = 1; s < 7; ++s) {
-      auto zs = za;
+      auto zs = z;
       for (int j = 0; j < s; ++j)
         if (kA[s][j] != 0) zs = zs + hz * (kA[s][j] * k[size_t(j)]);
-      if (s == 6) {
-        k.push_back(f(zs, (ta + ha).to(z.dtype()), active));  // FSAL: k7 is f at the new point
-        za = zs;  // the fifth-order solution
-      } else {
-        k.push_back(f(zs, (ta + kC[s] * ha).to(z.dtype()), active));
-      }
+      if (s == 6) z5 = zs;  // the fifth-order solution; k7 (FSAL) is f there
+      k.push_back(f(zs, (t + kC[s] * ha).to(z.dtype())));
     }
-    stats.evaluations += 6 * active.numel();
-    auto err = torch::zeros_like(za);
+    stats.evaluations += 6 * n_active;
+    auto err = torch::zeros_like(z);
     for (int j = 0; j < 7; ++j) err = err + kE[j] * k[size_t(j)];
     err = hz * err;
-    auto zold = z.index_select(0, active);
-    auto scale = o.atol + o.rtol * torch::maximum(zold.abs(), za.abs());
+    auto scale = o.atol + o.rtol * torch::maximum(z.abs(), z5.abs());
     auto norm = (err / scale).pow(2).flatten(1).mean(1).sqrt().to(torch::kFloat64);
-    auto accept = norm <= 1.0;
+    auto accept = active.logical_and(norm <= 1.0);
     auto factor = torch::clamp(0.9 * norm.clamp_min(1e-10).pow(-0.2), 0.2, 10.0);
-    auto acc_rows = active.masked_select(accept);
-    if (acc_rows.numel() > 0) {
-      auto sel = accept.nonzero().flatten();
-      z.index_copy_(0, acc_rows, za.index_select(0, sel));
-      k1.index_copy_(0, acc_rows, k[6].index_select(0, sel));
-      // Land exactly on 1 when the step was clipped to the end.
-      auto tn = (ta + ha).index_select(0, sel);
-      t.index_copy_(0, acc_rows, torch::where(tn >= 1.0 - 1e-12, torch::ones_like(tn), tn));
-    }
-    h.index_copy_(0, active, ha * factor);
-    tries.index_add_(0, active, torch::ones_like(active));
-    int64_t n_acc = acc_rows.numel();
-    stats.accepted += n_acc;
-    stats.rejected += active.numel() - n_acc;
+    auto take = per_row(accept, z).to(torch::kBool);
+    z = torch::where(take, z5, z);
+    k1 = torch::where(take, k[6], k1);
+    // Land exactly on 1 when the step was clipped to the end.
+    auto tn = t + ha;
+    tn = torch::where(tn >= 1.0 - 1e-12, torch::ones_like(tn), tn);
+    t = torch::where(accept, tn, t);
+    h = torch::where(active, ha * factor, h);
+    const int64_t n_accepted = accept.sum().item<int64_t>();
+    stats.accepted += n_accepted;
+    stats.rejected += n_active - n_accepted;
   }
   return z;
 }

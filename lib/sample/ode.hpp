@@ -1,6 +1,9 @@
 // ODE solvers for dz/dt = f(z, t) from t = 0 to 1 (MODEL.md §4). Each row of
 // the batch is its own problem with its own time: the adaptive solver picks
-// step sizes per row, so a cell's path does not depend on its batch.
+// step sizes per row, so a cell's path does not depend on its batch. f is
+// always evaluated on every row (rows that have arrived stand still), so the
+// shape of every call is fixed and a row's arithmetic does not depend on how
+// far the others are.
 #pragma once
 #include <torch/torch.h>
 
@@ -9,11 +12,8 @@
 
 namespace scldm {
 
-// f(z [b, ...], t [b], rows [b]) -> dz/dt, same shape as z. `rows` says
-// which rows of the batch z holds (the adaptive solver passes the rows
-// still integrating).
-using VelocityField =
-    std::function<torch::Tensor(const torch::Tensor& z, const torch::Tensor& t, const torch::Tensor& rows)>;
+// f(z [B, ...], t [B]) -> dz/dt, same shape as z.
+using VelocityField = std::function<torch::Tensor(const torch::Tensor& z, const torch::Tensor& t)>;
 
 struct SolverOptions {
   std::string solver = "heun";  // euler | heun | dopri5
@@ -23,7 +23,7 @@ struct SolverOptions {
 };
 
 struct SolveStats {
-  int64_t evaluations = 0;       // calls of f, counted per row
+  int64_t evaluations = 0;       // evaluations of f for rows still integrating
   int64_t accepted = 0, rejected = 0;  // dopri5 steps, summed over rows
 };
 

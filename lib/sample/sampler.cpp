@@ -4,8 +4,10 @@
 #include <set>
 
 #include "io/stream.hpp"
+#include "model/cell_blocks.hpp"
 #include "sample/library.hpp"
 #include "train/batch.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
 
@@ -28,24 +30,65 @@ torch::Tensor sample_latents(LoadedPrior& prior, const std::vector<std::vector<i
     library_size[size_t(i)] = std::max(1.0, std::round(std::exp(g.mean + g.sd * eps)));
     for (int64_t a = 0; a < A; ++a) labels[i][a] = codes[size_t(a)] < 0 ? d.config.classes[size_t(a)] : codes[size_t(a)];
   }
-  torch::NoGradGuard no_grad;
-  auto lab = labels.to(opt.device);
-  VelocityField f = [&](const torch::Tensor& z, const torch::Tensor& t, const torch::Tensor& rows) {
-    return guided_velocity(prior.model, z, t, lab.index_select(0, rows), opt.guidance);
-  };
-  return integrate(f, z0.to(opt.device), opt.solver, stats).to(torch::kCPU).contiguous();
+  auto out = torch::empty({n, m, D});
+  const int64_t block = cell_block_size(opt.device), start = int64_t(first);
+  std::vector<SolveStats> block_stats(size_t((start + n + block - 1) / block - start / block));
+  for_each_cell_block(start, n, opt.device, [&](int64_t begin) {
+    // Placeholder rows (outside the cells asked for) start at zero, unconditioned.
+    auto zb = torch::zeros({block, m, D});
+    auto lb = prior.model->null_labels(block);
+    const int64_t lo = std::max(begin, start), hi = std::min(begin + block, start + n);
+    zb.narrow(0, lo - begin, hi - lo).copy_(z0.narrow(0, lo - start, hi - lo));
+    lb.narrow(0, lo - begin, hi - lo).copy_(labels.narrow(0, lo - start, hi - lo));
+    lb = lb.to(opt.device);
+    VelocityField f = [&](const torch::Tensor& z, const torch::Tensor& t) {
+      return guided_velocity(prior.model, z, t, lb, opt.guidance);
+    };
+    SolveStats& s = block_stats[size_t(begin / block - start / block)];
+    auto z = integrate(f, zb.to(opt.device), opt.solver, &s).to(torch::kCPU);
+    out.narrow(0, lo - start, hi - lo).copy_(z.narrow(0, lo - begin, hi - lo));
+  });
+  if (stats)
+    for (auto& s : block_stats) {
+      stats->evaluations += s.evaluations;
+      stats->accepted += s.accepted;
+      stats->rejected += s.rejected;
+    }
+  return out;
 }
 
-void sample_to_stream(LoadedPrior& prior, const std::vector<std::vector<int32_t>>& requests, const SampleOptions& opt,
-                      const std::string& output) {
-  const auto& d = prior.description;
-  // One note per label combination that falls back (checked once per distinct combination).
-  std::set<std::vector<int32_t>> combinations(requests.begin(), requests.end());
+namespace {
+
+// One note per label combination whose library sizes come from a coarser group.
+void note_fallbacks(const PriorDescription& d, const SampleRequests& requests) {
+  std::set<std::vector<int32_t>> combinations;
+  if (requests.per_cell.empty()) combinations.insert(requests.fixed);
+  else combinations.insert(requests.per_cell.begin(), requests.per_cell.end());
   for (auto& codes : combinations) {
     LibraryGroup g = library_lookup(d.library, d.attributes, codes);
     if (!g.exact)
-      note(group_key(d.attributes, codes, requested_attributes(codes)) + " was not seen in training: library sizes from " + (g.key.empty() ? "all cells" : g.key));
+      note(group_key(d.attributes, codes, requested_attributes(codes)) + " was not seen in training: library sizes from " +
+           (g.key.empty() ? "all cells" : g.key));
   }
+}
+
+// Guidance extrapolates: weights far above 1 can throw the flow off to infinity.
+void check_finite(const torch::Tensor& z, const LatentBlock& b, const SampleOptions& opt) {
+  auto bad = torch::isfinite(z).flatten(1).all(1).logical_not().nonzero();
+  if (bad.numel() == 0) return;
+  const std::string& id = b.ids[size_t(bad[0][0].item<int64_t>())];
+  double w = 0;
+  for (double x : opt.guidance.weights) w = std::max(w, std::abs(x));
+  throw Error("cell " + id + ": the guided flow reached non-finite latents" +
+              (w > 1 ? std::string("; lower --cfg (the largest weight is ") + std::to_string(w) + ")" : std::string()));
+}
+
+}  // namespace
+
+void sample_to_stream(LoadedPrior& prior, const SampleRequests& requests, const SampleOptions& opt,
+                      const std::string& output) {
+  const auto& d = prior.description;
+  note_fallbacks(d, requests);
   StreamHeader h;
   h.kind = StreamHeader::Kind::latent;
   h.tokens = d.config.tokens;
@@ -54,18 +97,22 @@ void sample_to_stream(LoadedPrior& prior, const std::vector<std::vector<int32_t>
   h.provenance = opt.provenance;
   OutputFile out(output, true);
   StreamWriter writer(out.fd(), out.path(), h);
-  Progress progress("sampling", requests.size());
-  for (size_t start = 0; start < requests.size(); start += size_t(opt.batch_size)) {
-    size_t end = std::min(requests.size(), start + size_t(opt.batch_size));
-    std::vector<std::vector<int32_t>> chunk(requests.begin() + long(start), requests.begin() + long(end));
+  Progress progress("sampling", requests.size);
+  const uint64_t batch = uint64_t(std::max<int64_t>(1, opt.batch_size));
+  std::vector<std::vector<int32_t>> chunk;
+  for (uint64_t start = 0; start < requests.size; start += batch) {
+    const uint64_t end = std::min(requests.size, start + batch);
+    chunk.clear();
+    for (uint64_t i = start; i < end; ++i) chunk.push_back(requests.at(i));
     LatentBlock b;
     b.clear(d.attributes.size());
     auto z = sample_latents(prior, chunk, start, opt, b.library_size);
-    b.values.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
-    for (size_t i = start; i < end; ++i) {
+    for (uint64_t i = start; i < end; ++i) {
       b.ids.push_back(opt.ids.empty() ? "cell" + std::to_string(i + 1) : opt.ids[i]);
-      for (size_t a = 0; a < d.attributes.size(); ++a) b.labels[a].push_back(requests[i][a]);
+      for (size_t a = 0; a < d.attributes.size(); ++a) b.labels[a].push_back(chunk[i - start][a]);
     }
+    check_finite(z, b, opt);
+    b.values.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
     writer.write(b);
     progress.update(end);
   }

@@ -22,9 +22,20 @@ struct SampleOptions {
   nlohmann::json provenance = nlohmann::json::object();
 };
 
-// requests[cell][attribute]: the label to generate (-1: none for that attribute).
-// Writes the latents with those labels and sampled library sizes to `output`.
-void sample_to_stream(LoadedPrior& prior, const std::vector<std::vector<int32_t>>& requests, const SampleOptions& options,
+// The labels of the cells to generate, [attribute] -> category (-1: none for
+// that attribute): the same for every cell (-n), or one row per cell (--like,
+// --conditions). Nothing is held per cell in the first case, so -n is not
+// limited by memory.
+struct SampleRequests {
+  uint64_t size = 0;
+  std::vector<int32_t> fixed;
+  std::vector<std::vector<int32_t>> per_cell;
+  const std::vector<int32_t>& at(uint64_t i) const { return per_cell.empty() ? fixed : per_cell[i]; }
+};
+
+// Writes the latents with those labels and sampled library sizes to
+// `output`, batch by batch as they are made.
+void sample_to_stream(LoadedPrior& prior, const SampleRequests& requests, const SampleOptions& options,
                       const std::string& output);
 
 // Latents [n, m, D] and library sizes for `requests`, cells numbered from `first`.

@@ -15,7 +15,8 @@ uint64_t mix_seed(uint64_t a, uint64_t b) {
 EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& which, int64_t max_genes, uint64_t seed,
                            const torch::Device& device, int64_t pad_to) {
   int64_t longest = std::max<int64_t>(1, pad_to);
-  for (size_t c : which) longest = std::max<int64_t>(longest, std::min<int64_t>(int64_t(cells.expressed(c)), max_genes));
+  for (size_t c : which)
+    if (c != kPlaceholderCell) longest = std::max<int64_t>(longest, std::min<int64_t>(int64_t(cells.expressed(c)), max_genes));
   auto B = int64_t(which.size());
   auto genes = torch::zeros({B, longest}, torch::kInt64);
   auto counts = torch::zeros({B, longest}, torch::kFloat32);
@@ -25,6 +26,7 @@ EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& whic
   auto m = mask.accessor<bool, 2>();
   std::vector<size_t> order;
   for (int64_t b = 0; b < B; ++b) {
+    if (which[size_t(b)] == kPlaceholderCell) continue;
     size_t c = which[size_t(b)], n = cells.expressed(c), start = size_t(cells.indptr[c]);
     order.resize(n);
     std::iota(order.begin(), order.end(), 0);

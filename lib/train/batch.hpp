@@ -10,6 +10,9 @@
 
 namespace scldm {
 
+// A row of `which` that holds no cell (filling a fixed-shape block): no genes.
+inline constexpr size_t kPlaceholderCell = SIZE_MAX;
+
 // Pads to the longest cell, or to `pad_to` when that is larger.
 EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& which, int64_t max_genes, uint64_t seed,
                            const torch::Device& device, int64_t pad_to = 0);

@@ -26,11 +26,13 @@ CellSet load_cells(CountSource& source, const std::vector<std::string>& vocabula
   while (source.next(block)) {
     for (size_t i = 0; i < block.size(); ++i) {
       size_t start = set.genes.size();
+      double library = 0;  // over the vocabulary's genes: the model's softmax runs over them
       for (uint64_t k = block.indptr[i]; k < block.indptr[i + 1]; ++k) {
         int64_t v = map[block.genes[k]];
         if (v == 0) continue;
         set.genes.push_back(v);
         set.counts.push_back(float(block.counts[k]));
+        library += block.counts[k];
       }
       if (skip_empty && set.genes.size() == start) {
         ++set.skipped_empty;
@@ -38,7 +40,7 @@ CellSet load_cells(CountSource& source, const std::vector<std::string>& vocabula
       }
       set.indptr.push_back(set.genes.size());
       set.ids.push_back(block.ids[i]);
-      set.library_size.push_back(block.library_size[i]);
+      set.library_size.push_back(library);
       for (size_t c = 0; c < set.codes.size(); ++c) set.codes[c].push_back(block.labels[c][i]);
     }
   }

@@ -15,7 +15,7 @@ struct CellSet {
   std::vector<LabelColumn> labels;
   std::vector<std::string> ids;
   std::vector<std::vector<int32_t>> codes;  // [column][cell]
-  std::vector<double> library_size;
+  std::vector<double> library_size;  // total count over the vocabulary's genes
   std::vector<uint64_t> indptr{0};
   std::vector<int64_t> genes;  // vocabulary indices
   std::vector<float> counts;

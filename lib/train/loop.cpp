@@ -97,24 +97,25 @@ MetricsLog::MetricsLog(const std::string& path, bool append, std::vector<std::st
   json_ = ends_with(path, ".jsonl");
   file_ = fopen(path.c_str(), append ? "a" : "w");
   if (!file_) fail(path, "cannot write the log");
-  if (!json_ && !append) fprintf(file_, "%s\n", join(columns_, "\t").c_str());
+  path_ = path;
+  if (!json_ && !append) put(join(columns_, "\t"));
+}
+
+void MetricsLog::put(const std::string& line) {
+  if (fprintf(file_, "%s\n", line.c_str()) < 0 || fflush(file_) != 0) fail(path_, "write error on the log");
 }
 
 MetricsLog::~MetricsLog() {
-  if (file_) fclose(file_);
+  if (file_) fclose(file_);  // every line was flushed and checked by put()
 }
 
 void MetricsLog::write(const nlohmann::json& row) {
   if (!file_) return;
-  if (json_) {
-    fprintf(file_, "%s\n", row.dump().c_str());
-  } else {
-    std::vector<std::string> cells;
-    for (auto& key : columns_)
-      cells.push_back(!row.contains(key) ? "" : row[key].is_string() ? row[key].get<std::string>() : row[key].dump());
-    fprintf(file_, "%s\n", join(cells, "\t").c_str());
-  }
-  fflush(file_);
+  if (json_) return put(row.dump());
+  std::vector<std::string> cells;
+  for (auto& key : columns_)
+    cells.push_back(!row.contains(key) ? "" : row[key].is_string() ? row[key].get<std::string>() : row[key].dump());
+  put(join(cells, "\t"));
 }
 
 double record_step(MetricsLog& log, Progress& progress, int64_t step, int64_t epoch, double lr, const torch::Tensor& loss,

@@ -31,6 +31,7 @@ struct TrainingOptions {
   std::string log;  // TSV, or JSON lines when it ends in .jsonl
   torch::Device device = torch::kCPU;
   nlohmann::json provenance = nlohmann::json::object();
+  int rank = 0, world_size = 1;  // data parallelism: this process's slice of every batch
 };
 
 // A permutation of 0..n-1 from the seed; the first `fraction` validates.
@@ -77,6 +78,8 @@ class MetricsLog {
   void write(const nlohmann::json& row);
 
  private:
+  void put(const std::string& line);
+  std::string path_;
   FILE* file_ = nullptr;
   bool json_ = false;
   std::vector<std::string> columns_;

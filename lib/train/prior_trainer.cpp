@@ -64,135 +64,127 @@ class Validator {
   torch::Tensor t_, noise_;
 };
 
+
 void ema_update(Dit& ema, Dit& model, double decay) {
   torch::NoGradGuard no_grad;
   auto target = ema->parameters(), source = model->parameters();
   for (size_t i = 0; i < target.size(); ++i) target[i].mul_(decay).add_(source[i], 1 - decay);
 }
 
+// Subsets of the per-cell vectors for `which`.
+template <typename T>
+std::vector<T> pick(const std::vector<T>& v, const Indices& which) {
+  std::vector<T> out;
+  out.reserve(which.size());
+  for (size_t i : which) out.push_back(v[i]);
+  return out;
+}
+
+class PriorTask : public TrainingTask {
+ public:
+  PriorTask(const LatentSet& data, DitConfig config, const PriorTrainOptions& opt) : data_(data), opt_(opt) {
+    config.tokens = data.z.size(1);
+    config.latent_dim = data.z.size(2);
+    config.classes.clear();
+    for (auto& a : data.attributes) config.classes.push_back(int64_t(a.categories.size()));
+    config.validate();
+    desc_.config = config;
+    desc_.attributes = data.attributes;
+    desc_.strategy = opt.strategy;
+    desc_.cfg_dropout = opt.cfg_dropout;
+    desc_.ema_decay = opt.ema_decay;
+    desc_.vae_fingerprint = opt.vae_fingerprint;
+    desc_.vae_path = opt.vae_path;
+    torch::manual_seed(opt.seed);
+    const auto names = desc_.attribute_names();
+    model_ = Dit(config, names);
+    ema_ = Dit(config, names);
+    {
+      torch::NoGradGuard no_grad;
+      auto src = model_->parameters(), dst = ema_->parameters();
+      for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
+    }
+    model_->to(opt.device);
+    ema_->to(opt.device);
+    model_->train();
+    null_row_ = model_->null_labels(1)[0];
+  }
+
+  std::string kind() const override { return "prior"; }
+  std::string best_key() const override { return "best_val_loss"; }
+  std::vector<std::string> validation_columns() const override { return {"val_loss"}; }
+  const char* loss_format() const override { return "loss %.4f"; }
+
+  void prepare(const Indices& train, const Indices& val) override {
+    // The library-size model sees the training cells only.
+    desc_.library = library_stats(desc_.attributes, pick(data_.codes, train), pick(data_.library_size, train));
+    validator_ = std::make_unique<Validator>(data_, val, opt_.seed);
+  }
+  std::vector<torch::Tensor> parameters() override { return model_->parameters(); }
+  torch::optim::AdamWOptions optimizer_options(double lr) const override {
+    return torch::optim::AdamWOptions(lr).betas({0.9, 0.999}).weight_decay(0).eps(1e-8);
+  }
+
+  torch::Tensor loss(const Indices& batch, int64_t step) override {
+    auto gen = at::detail::createCPUGenerator(mix_seed(opt_.seed, uint64_t(step) + 0x200000));
+    const int64_t B = int64_t(batch.size());
+    const auto& c = desc_.config;
+    auto t = torch::rand({B}, gen).to(opt_.device);
+    auto z0 = torch::randn({B, c.tokens, c.latent_dim}, gen).to(opt_.device);
+    auto labels = drop_labels(data_.labels(batch), null_row_, opt_.strategy, opt_.cfg_dropout, gen).to(opt_.device);
+    auto z1 = data_.z.index_select(0, index_tensor(batch)).to(opt_.device);
+    auto zt = t.view({-1, 1, 1}) * z1 + (1 - t.view({-1, 1, 1})) * z0;
+    return (model_->forward(zt, t, labels) - (z1 - z0)).pow(2).mean();
+  }
+  void after_step(int64_t step) override { ema_update(ema_, model_, ema_decay_at(opt_.ema_decay, step)); }
+
+  Validation validate(const Indices& val) override {
+    Validation v;
+    v.loss = validator_->loss(ema_, opt_.batch_size, opt_.device);
+    v.metrics = {{"val_loss", number_or_null(v.loss)}, {"val_cells", val.size()}};
+    if (!val.empty()) detail("val loss " + std::to_string(v.loss));
+    return v;
+  }
+
+  void describe(nlohmann::json& meta) const override { desc_.to_meta(meta); }
+  std::vector<Blob> weights() override {
+    CheckpointFile ck;
+    add_prior_weights(ck, model_, ema_);
+    return std::move(ck.blobs);
+  }
+  void restore(const CheckpointFile& ck, const std::string& path) override {
+    PriorDescription old = PriorDescription::from_meta(ck.meta, path);
+    if (old.config.to_json() != desc_.config.to_json()) fail(path, "its model sizes differ from the options given");
+    if (old.attribute_names() != desc_.attribute_names()) fail(path, "was trained with other --condition attributes");
+    if (old.vae_fingerprint != desc_.vae_fingerprint)
+      fail(path, "was trained on latents of another VAE (" + describe_vae(old.vae_fingerprint) + "; these latents: " +
+                     describe_vae(desc_.vae_fingerprint) + ")");
+    load_weights(*model_, ck, path, "param/");
+    load_weights(*ema_, ck, path, "ema/");
+  }
+  std::string fingerprint(const CheckpointFile& ck) const override { return prior_fingerprint(ck); }
+
+ private:
+  static std::string describe_vae(const std::string& fp) { return fp.empty() ? "an unnamed VAE" : "VAE " + fp; }
+  static nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+  const LatentSet& data_;
+  const PriorTrainOptions& opt_;
+  PriorDescription desc_;
+  Dit model_{nullptr}, ema_{nullptr};
+  torch::Tensor null_row_;
+  std::unique_ptr<Validator> validator_;
+};
+
 }  // namespace
 
-PriorTrainResult train_prior(const LatentSet& data, DitConfig config, const PriorTrainOptions& opt) {
-  config.tokens = data.z.size(1);
-  config.latent_dim = data.z.size(2);
-  config.classes.clear();
-  for (auto& a : data.attributes) config.classes.push_back(int64_t(a.categories.size()));
-  config.validate();
-  PriorDescription desc;
-  desc.config = config;
-  desc.attributes = data.attributes;
-  desc.strategy = opt.strategy;
-  desc.cfg_dropout = opt.cfg_dropout;
-  desc.ema_decay = opt.ema_decay;
-  desc.library = library_stats(data.attributes, data.codes, data.library_size);
-  desc.vae_fingerprint = opt.vae_fingerprint;
-  desc.vae_path = opt.vae_path;
-
-  Indices train, val;
-  split_cells(data.size(), opt.val_fraction, opt.seed, train, val);
-  if (train.empty()) throw Error("no training cells left after the validation split");
-  BatchOrder batches(train, opt.seed, opt.batch_size);
-  const int64_t steps_per_epoch = batches.steps_per_epoch();
-  const int64_t total = opt.max_steps > 0 ? opt.max_steps : opt.epochs * steps_per_epoch;
-
-  torch::manual_seed(opt.seed);
-  const auto names = desc.attribute_names();
-  Dit model(config, names), ema(config, names);
-  {
-    torch::NoGradGuard no_grad;
-    auto src = model->parameters(), dst = ema->parameters();
-    for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
-  }
-  model->to(opt.device);
-  ema->to(opt.device);
-  torch::optim::AdamW optimizer(model->parameters(),
-                                torch::optim::AdamWOptions(opt.lr).betas({0.9, 0.999}).weight_decay(0).eps(1e-8));
-  int64_t step = 0;
-  double best = INFINITY;
-  if (!opt.resume.empty()) {
-    CheckpointFile ck = read_checkpoint(opt.resume);
-    PriorDescription old = PriorDescription::from_meta(ck.meta, opt.resume);
-    if (old.config.to_json() != config.to_json()) fail(opt.resume, "its model sizes differ from the options given");
-    if (old.attribute_names() != names) fail(opt.resume, "was trained with other --condition attributes");
-    load_weights(*model, ck, opt.resume, "param/");
-    load_weights(*ema, ck, opt.resume, "ema/");
-    const Blob* ob = ck.find("optimizer");
-    if (!ob) fail(opt.resume, "holds no optimizer state (not a training checkpoint)");
-    restore_optimizer(optimizer, ob->bytes);
-    step = ck.meta.at("step");
-    const auto& b = ck.meta["best_val_loss"];
-    best = b.is_number() ? b.get<double>() : INFINITY;
-    note("resuming " + opt.resume + " at step " + std::to_string(step) + " of " + std::to_string(total));
-  }
-  MetricsLog log(opt.log, !opt.resume.empty(), {"step", "epoch", "kind", "lr", "loss", "grad_norm", "val_loss"});
-  PriorTrainResult result;
-  result.best_path = opt.output;
-  result.last_path = last_checkpoint_path(opt.output);
-  Validator validator(data, val, opt.seed);
-  auto null_row = model->null_labels(1)[0].to(opt.device);
-
-  double last_val = NAN;
-  auto save = [&](const std::string& path) {
-    CheckpointFile ck;
-    desc.to_meta(ck.meta);
-    ck.meta["step"] = step;
-    ck.meta["epoch"] = double(step) / double(steps_per_epoch);
-    ck.meta["total_steps"] = total;
-    ck.meta["best_val_loss"] = std::isfinite(best) ? nlohmann::json(best) : nlohmann::json();
-    ck.meta["metrics"] = {{"val_loss", std::isfinite(last_val) ? nlohmann::json(last_val) : nlohmann::json()},
-                          {"val_cells", val.size()}};
-    ck.meta["training"] = {{"seed", opt.seed},         {"batch_size", opt.batch_size}, {"lr", opt.lr},
-                           {"val_fraction", opt.val_fraction}, {"cells", data.size()}, {"train_cells", train.size()}};
-    ck.meta["provenance"] = opt.provenance;
-    add_prior_weights(ck, model, ema);
-    add_optimizer_state(ck, optimizer);
-    ck.meta["fingerprint"] = prior_fingerprint(ck);
-    write_checkpoint(path, ck);
-  };
-
-  Progress progress("training", uint64_t(total));
-  model->train();
-  while (step < total) {
-    int64_t epoch = step / steps_per_epoch;
-    Indices batch = batches.batch(step);
-    auto gen = at::detail::createCPUGenerator(mix_seed(opt.seed, uint64_t(step) + 0x200000));
-    const int64_t B = int64_t(batch.size());
-    auto t = torch::rand({B}, gen).to(opt.device);
-    auto z0 = torch::randn({B, config.tokens, config.latent_dim}, gen).to(opt.device);
-    auto labels = drop_labels(data.labels(batch), null_row.to(torch::kCPU), opt.strategy, opt.cfg_dropout, gen).to(opt.device);
-    auto z1 = data.z.index_select(0, index_tensor(batch)).to(opt.device);
-    auto zt = t.view({-1, 1, 1}) * z1 + (1 - t.view({-1, 1, 1})) * z0;
-    double lr = wsd_learning_rate(opt.lr, step, total);
-    set_learning_rate(optimizer, lr);
-    auto loss = (model->forward(zt, t, labels) - (z1 - z0)).pow(2).mean();
-    optimizer.zero_grad();
-    loss.backward();
-    double grad_norm = torch::nn::utils::clip_grad_norm_(model->parameters(), opt.clip);
-    optimizer.step();
-    ema_update(ema, model, ema_decay_at(opt.ema_decay, step));
-    ++step;
-    record_step(log, progress, step, epoch, lr, loss, grad_norm, "loss %.4f");
-    bool epoch_end = step % steps_per_epoch == 0 || step == total;
-    if (epoch_end) {
-      last_val = validator.loss(ema, opt.batch_size, opt.device);
-      log.write({{"step", step}, {"epoch", epoch}, {"kind", "val"}, {"val_loss", last_val}});
-      if (!val.empty()) detail("epoch " + std::to_string(epoch + 1) + ": val loss " + std::to_string(last_val));
-      if (val.empty() || last_val < best) {
-        if (!val.empty()) best = last_val;
-        save(opt.output);
-      }
-      save(result.last_path);
-    } else if ((opt.checkpoint_every > 0 && step % opt.checkpoint_every == 0) || step == opt.stop_after) {
-      save(result.last_path);
-    }
-    if (step == opt.stop_after) break;
-  }
-  progress.finish();
-  if (!val.empty()) note("best validation flow-matching loss " + std::to_string(best) + " (last " + std::to_string(last_val) + ")");
-  result.steps = step;
-  result.best_val_loss = best;
-  result.last_val_loss = last_val;
-  return result;
+TrainingResult train_prior(const LatentSet& data, DitConfig config, const PriorTrainOptions& opt) {
+  PriorTask task(data, std::move(config), opt);
+  TrainingResult r = run_training(task, data.size(), opt);
+  if (std::isfinite(r.best_val_loss))
+    note("best validation flow-matching loss " + std::to_string(r.best_val_loss) + " (last " +
+         std::to_string(r.last.loss) + ")");
+  return r;
 }
 
 }  // namespace scldm

@@ -1,8 +1,8 @@
 // Training the latent prior (MODEL.md §3): flow matching with the linear
 // interpolant, classifier-free guidance dropout (joint or additive), an EMA
 // of the weights, a fixed validation split with a fixed noise draw, best and
-// last checkpoints. Like the VAE loop, every random draw derives from
-// (seed, step), so --resume continues bit-identically.
+// last checkpoints, in the shared loop (train/trainer.hpp). Every random draw
+// derives from (seed, step), so --resume continues bit-identically.
 #pragma once
 #include <torch/torch.h>
 
@@ -12,6 +12,7 @@
 
 #include "model/prior_io.hpp"
 #include "train/latents.hpp"
+#include "train/trainer.hpp"
 
 namespace scldm {
 
@@ -27,12 +28,6 @@ struct PriorTrainOptions : TrainingOptions {
   }
 };
 
-struct PriorTrainResult {
-  int64_t steps = 0;
-  double best_val_loss = 0, last_val_loss = 0;
-  std::string best_path, last_path;
-};
-
 // The EMA decay used at `step`: the configured decay, but no more than
 // (1 + step) / (10 + step), so that short runs are not dominated by the
 // initial weights.
@@ -44,6 +39,6 @@ double ema_decay_at(double decay, int64_t step);
 torch::Tensor drop_labels(const torch::Tensor& labels, const torch::Tensor& null_row, const std::string& strategy,
                           double rho, at::Generator& gen);
 
-PriorTrainResult train_prior(const LatentSet& data, DitConfig config, const PriorTrainOptions& options);
+TrainingResult train_prior(const LatentSet& data, DitConfig config, const PriorTrainOptions& options);
 
 }  // namespace scldm

@@ -19,4 +19,13 @@ struct UsageError : std::runtime_error {
   throw Error(file + ": " + problem);
 }
 
+// The message of a JSON library exception without its tag
+// ("[json.exception.out_of_range.403] key 'genes' not found" -> "key 'genes' not found").
+inline std::string json_problem(const std::exception& e) {
+  std::string s = e.what();
+  auto close = s.find("] ");
+  if (s.rfind("[json.exception.", 0) == 0 && close != std::string::npos) s = s.substr(close + 2);
+  return s;
+}
+
 }  // namespace scldm

@@ -11,98 +11,43 @@
 #include <cstring>
 
 #include "util/error.hpp"
+#include "util/log.hpp"
+#include "util/output.hpp"
 
 namespace scldm {
 namespace {
 
-// Paths to remove on a fatal signal or at exit. Fixed storage: the signal
-// handler may only call async-signal-safe functions.
-constexpr int kMaxTemps = 32;
-char g_temps[kMaxTemps][4096];
-
-void register_temp(const std::string& path) {
-  for (auto& slot : g_temps)
-    if (slot[0] == 0 && path.size() < sizeof slot) {
-      memcpy(slot, path.c_str(), path.size() + 1);
-      return;
-    }
-}
-
-void unregister_temp(const std::string& path) {
-  for (auto& slot : g_temps)
-    if (path == slot) slot[0] = 0;
-}
-
-void remove_all_temps() {
-  for (auto& slot : g_temps)
-    if (slot[0]) {
-      unlink(slot);
-      slot[0] = 0;
-    }
-}
-
 extern "C" void on_fatal_signal(int sig) {
-  remove_all_temps();
+  remove_registered_temps();
   signal(sig, SIG_DFL);
   raise(sig);
 }
 
-std::string errno_text() { return strerror(errno); }
+// The messages of the active crash contexts, innermost last. Fixed storage:
+// the crash handler may only read it.
+constexpr int kMaxCrashContexts = 16;
+char g_crash_messages[kMaxCrashContexts][1024];
+volatile sig_atomic_t g_crash_depth = 0;
 
-std::string make_temp_beside(const std::string& path, int* fd) {
-  auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::string tmpl = dir + "." + base + ".tmp-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back(0);
-  *fd = mkstemp(buf.data());
-  if (*fd < 0) fail(path, "cannot create output: " + errno_text());
-  return buf.data();
-}
-
-}  // namespace
-
-OutputFile::OutputFile(std::string path, bool binary) : path_(std::move(path)) {
-  if (path_ == "-") {
-    if (binary && isatty(STDOUT_FILENO))
-      throw UsageError("-: refusing to write binary data to a terminal; use -o FILE or a pipe");
-    temp_ = "-";
-    fd_ = STDOUT_FILENO;
+extern "C" void on_crash_signal(int sig) {
+  int depth = g_crash_depth;
+  if (depth <= 0 || depth > kMaxCrashContexts) {  // a bug of ours: crash as usual
+    remove_registered_temps();
+    signal(sig, SIG_DFL);
+    raise(sig);
     return;
   }
-  struct stat st;
-  if (stat(path_.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail(path_, "is a directory");
-  temp_ = make_temp_beside(path_, &fd_);
-  register_temp(temp_);
-  // mkstemp creates 0600; outputs should follow the umask like any other file.
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd_, 0666 & ~mask);
+  const char* msg = g_crash_messages[depth - 1];
+  ssize_t ignored = write(STDERR_FILENO, msg, strlen(msg));
+  (void)ignored;
+  remove_registered_temps();
+  _exit(1);
 }
 
-OutputFile::~OutputFile() {
-  if (is_stdout()) return;
-  if (fd_ >= 0) ::close(fd_);
-  if (!committed_) {
-    unlink(temp_.c_str());
-    unregister_temp(temp_);
-  }
-}
+std::string errno_text() { return strerror(errno); }
 
-void OutputFile::close_fd() {
-  if (is_stdout() || fd_ < 0) return;
-  if (::close(fd_) != 0) fail(path_, "write error: " + errno_text());
-  fd_ = -1;
-}
 
-void OutputFile::commit() {
-  if (is_stdout()) return;
-  close_fd();
-  if (rename(temp_.c_str(), path_.c_str()) != 0) fail(path_, "cannot create output: " + errno_text());
-  unregister_temp(temp_);
-  committed_ = true;
-}
+}  // namespace
 
 ByteWriter::ByteWriter(int fd, std::string name, size_t buffer_size)
     : fd_(fd), name_(std::move(name)), buf_(buffer_size) {}
@@ -220,26 +165,43 @@ size_t ByteReader::peek(void* data, size_t n) {
   return take;
 }
 
-std::string spool_stdin_to_temp(ByteReader& in) {
+std::string spool_stdin_to_temp(ByteReader& in, const std::string& name) {
   const char* dir = getenv("TMPDIR");
   std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/scldm-stdin-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back(0);
+  // Owns the descriptor and the file until the copy is whole: an error
+  // while copying closes and removes it.
+  struct Spool {
+    int fd;
+    std::string path;
+    bool done = false;
+    ~Spool() {
+      if (fd >= 0) ::close(fd);
+      if (!done) {
+        unlink(path.c_str());
+        forget_temp(path);
+      }
+    }
+  };
   int fd = mkstemp(buf.data());
-  if (fd < 0) fail("-", "cannot spool standard input: " + errno_text());
-  std::string path = buf.data();
-  register_temp(path);
+  if (fd < 0) fail(name, "cannot spool the input to a temporary file: " + errno_text());
+  Spool spool{fd, buf.data()};
+  register_temp(spool.path);
   static bool cleanup_registered = false;
   if (!cleanup_registered) {
-    atexit(remove_all_temps);
+    atexit(remove_registered_temps);
     cleanup_registered = true;
   }
-  ByteWriter out(fd, path);
+  ByteWriter out(spool.fd, spool.path);
   std::vector<char> chunk(1 << 20);
   while (size_t n = in.read(chunk.data(), chunk.size())) out.write(chunk.data(), n);
   out.flush();
-  ::close(fd);
-  return path;
+  int closing = spool.fd;
+  spool.fd = -1;
+  if (::close(closing) != 0) fail(spool.path, "write error: " + errno_text());
+  spool.done = true;
+  return spool.path;
 }
 
 void install_signal_handlers() {
@@ -250,7 +212,28 @@ void install_signal_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
+  // Crashes inside a library on corrupt input may overflow the stack: the
+  // handler runs on its own.
+  static std::vector<char> alt_stack(1 << 16);
+  stack_t ss{};
+  ss.ss_sp = alt_stack.data();
+  ss.ss_size = alt_stack.size();
+  sigaltstack(&ss, nullptr);
+  struct sigaction crash {};
+  crash.sa_handler = on_crash_signal;
+  crash.sa_flags = SA_ONSTACK;
+  sigemptyset(&crash.sa_mask);
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) sigaction(sig, &crash, nullptr);
 }
+
+CrashContext::CrashContext(const std::string& file, const std::string& what) : previous_(g_crash_depth) {
+  if (previous_ >= kMaxCrashContexts) return;
+  std::string msg = program_name() + ": " + file + ": " + what + "\n";
+  snprintf(g_crash_messages[previous_], sizeof g_crash_messages[previous_], "%s", msg.c_str());
+  g_crash_depth = previous_ + 1;
+}
+
+CrashContext::~CrashContext() { g_crash_depth = previous_; }
 
 void close_stdout_or_throw() {
   if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -263,12 +246,5 @@ void close_stdout_or_throw() {
 bool stdin_is_terminal() { return isatty(STDIN_FILENO); }
 bool stderr_is_terminal() { return isatty(STDERR_FILENO); }
 
-void write_text_output(const std::string& path, const std::string& text) {
-  OutputFile out(path, false);
-  ByteWriter w(out.fd(), out.path());
-  w.write(text.data(), text.size());
-  w.flush();
-  out.commit();
-}
 
 }  // namespace scldm

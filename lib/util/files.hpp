@@ -1,36 +1,14 @@
-// Files the toolkit writes appear whole or not at all: data goes to a
-// temporary file beside the target, renamed over it by commit(). A thrown
-// error, a destructor without commit() or SIGINT/SIGTERM removes it.
+// Byte-level input and output, temporary spool files, signals and the
+// standard streams. Output files: util/output.hpp.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "util/output.hpp"
+
 namespace scldm {
-
-class OutputFile {
- public:
-  // path "-" is standard output; binary output refuses a terminal.
-  OutputFile(std::string path, bool binary);
-  ~OutputFile();
-  OutputFile(const OutputFile&) = delete;
-  OutputFile& operator=(const OutputFile&) = delete;
-
-  bool is_stdout() const { return path_ == "-"; }
-  const std::string& path() const { return path_; }
-  // Where the bytes go until commit(): the temporary file (or "-").
-  const std::string& temp_path() const { return temp_; }
-  int fd() const { return fd_; }
-  // Closes our descriptor, for writers (HDF5) that open temp_path() themselves.
-  void close_fd();
-  void commit();
-
- private:
-  std::string path_, temp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
 
 // Buffered writer over a descriptor; every failure names the file.
 class ByteWriter {
@@ -79,13 +57,29 @@ class ByteReader {
   bool eof_ = false;
 };
 
-// Copies standard input to a temporary file (removed at exit) and returns its
-// path: HDF5 cannot read a pipe.
-std::string spool_stdin_to_temp(ByteReader& in);
+// Copies what `in` has left to a temporary file (removed at exit) and
+// returns its path: HDF5 cannot read a pipe (standard input, a FIFO, a
+// process substitution). `name` is the input's name in messages.
+std::string spool_stdin_to_temp(ByteReader& in, const std::string& name = "-");
 
 // Ignore SIGPIPE (write errors are reported instead) and remove temporary
-// outputs on SIGINT/SIGTERM.
+// outputs on SIGINT/SIGTERM/SIGHUP.
 void install_signal_handlers();
+
+// While one is alive, a crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) is
+// reported as "<program>: <file>: <what>" with exit status 1 after the
+// temporary outputs are removed, instead of a core dump: for libraries that
+// may crash on corrupt input (libhdf5). They nest; the innermost speaks.
+class CrashContext {
+ public:
+  CrashContext(const std::string& file, const std::string& what);
+  ~CrashContext();
+  CrashContext(const CrashContext&) = delete;
+  CrashContext& operator=(const CrashContext&) = delete;
+
+ private:
+  int previous_;
+};
 
 // Closes stdout and turns a delayed write error into an Error.
 void close_stdout_or_throw();
@@ -93,7 +87,5 @@ void close_stdout_or_throw();
 bool stdin_is_terminal();
 bool stderr_is_terminal();
 
-// Writes `text` to `path` ("-": standard output) through an OutputFile.
-void write_text_output(const std::string& path, const std::string& text);
 
 }  // namespace scldm

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <unordered_map>
 
 namespace scldm {
 
@@ -77,6 +78,70 @@ std::string shell_quote(const std::string& arg) {
   std::string out = "'";
   for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
+}
+
+namespace {
+// The length of the well-formed UTF-8 sequence at p[i] (p holds n bytes), or 0.
+size_t utf8_sequence(const unsigned char* p, size_t n, size_t i) {
+  unsigned char c = p[i];
+  if (c < 0x80) return 1;
+  size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;       // overlong
+    else if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;       // overlong
+    else if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
+  } else {
+    return 0;  // a continuation byte, an overlong lead (C0, C1) or F5..FF
+  }
+  if (n - i < len || p[i + 1] < lo || p[i + 1] > hi) return 0;
+  for (size_t k = 2; k < len; ++k)
+    if (p[i + k] < 0x80 || p[i + k] > 0xBF) return 0;
+  return len;
+}
+}  // namespace
+
+bool valid_utf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (size_t i = 0, len; i < s.size(); i += len)
+    if ((len = utf8_sequence(p, s.size(), i)) == 0) return false;
+  return true;
+}
+
+std::string make_valid_utf8(const std::string& s) {
+  if (valid_utf8(s)) return s;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = utf8_sequence(p, s.size(), i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s, i, len);
+      i += len;
+    }
+  }
+  return out;
+}
+
+size_t first_duplicate(const std::vector<std::string>& values, size_t* earlier) {
+  std::unordered_map<std::string, size_t> seen;
+  seen.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    auto [it, inserted] = seen.emplace(values[i], i);
+    if (!inserted) {
+      if (earlier) *earlier = it->second;
+      return i;
+    }
+  }
+  return std::string::npos;
 }
 
 }  // namespace scldm

@@ -23,4 +23,15 @@ std::string human_bytes(double bytes);
 // Quotes a command-line argument the way a shell would need it.
 std::string shell_quote(const std::string& arg);
 
+// Well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+// past U+10FFFF). NUL bytes are valid UTF-8; check them separately.
+bool valid_utf8(const std::string& s);
+// `s` with every byte that does not start a well-formed sequence replaced
+// by U+FFFD (for text that is only informative, e.g. provenance).
+std::string make_valid_utf8(const std::string& s);
+
+// The index of the first value equal to an earlier one (the earlier one's
+// index in *earlier), or std::string::npos when all are distinct.
+size_t first_duplicate(const std::vector<std::string>& values, size_t* earlier = nullptr);
+
 }  // namespace scldm

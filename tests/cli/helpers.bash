@@ -27,3 +27,8 @@ assert_no_output() {
   [ ! -e "$1" ] || { echo "output $1 exists"; return 1; }
   if ls -a "$dir" | grep -q "^\.$base\.tmp-"; then echo "temporary file left for $1"; return 1; fi
 }
+
+# The OpenBLAS core types this CPU can run (tests/blas-cores.sh): matrix
+# products round differently under each, so reproducibility tests loop over
+# them.
+blas_cores() { "$SCLDM_SOURCE_DIR/tests/blas-cores.sh"; }

@@ -89,9 +89,12 @@ a = anndata.read_h5ad(sys.argv[1])
 m = scipy.io.mmread("m.mtx").tocsr()
 assert (m != a.X).nnz == 0
 assert open("m.genes.tsv").read().split() == list(a.var_names)
-rows = [l.split("\t") for l in open("m.cells.tsv").read().splitlines()]
-assert [r[0] for r in rows] == list(a.obs_names)
-assert [r[1] for r in rows] == list(a.obs.cell_type.astype(str))
+import pandas as pd
+cells = pd.read_csv("m.cells.tsv", sep="\t", dtype=str, keep_default_na=False)
+assert list(cells.columns) == ["cell", "cell_type", "condition", "library_size"], cells.columns
+assert list(cells.cell) == list(a.obs_names)
+assert list(cells.cell_type) == list(a.obs.cell_type.astype(str))
+assert [float(x) for x in cells.library_size] == list(map(float, a.X.sum(1).A1))
 PY
 }
 

@@ -3,9 +3,9 @@ load helpers
 
 COMMANDS="fit-vae fit-prior encode sample decode eval classify info convert version"
 
-@test "bare scldm prints usage to stderr and exits 1" {
+@test "bare scldm prints usage to stderr and exits 2 (a usage error)" {
   run --separate-stderr scldm
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 2 ]
   [ -z "$output" ]
   [[ "$stderr" == *"Usage: scldm <command>"* ]]
 }

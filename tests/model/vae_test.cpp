@@ -8,7 +8,9 @@
 
 #include "io/checkpoint.hpp"
 #include "model/vae.hpp"
+#include "model/encode.hpp"
 #include "model/vae_io.hpp"
+#include "train/cells.hpp"
 #include "train/batch.hpp"
 #include "train/vae_trainer.hpp"
 
@@ -280,4 +282,52 @@ TEST(Vae, CellWithoutCountsHasAFiniteLatent) {
   EncoderBatch empty{torch::zeros({1, 1}, torch::kInt64), torch::zeros({1, 1}), torch::zeros({1, 1}, torch::kBool)};
   auto z = v->encode(empty).first;
   EXPECT_TRUE(torch::isfinite(z).all().item<bool>());
+}
+
+TEST(Vae, NegativeBinomialSamplerHasTheRightMeanAndVariance) {
+  // NB(mu, theta): mean mu, variance mu + mu^2 / theta. 20,000 draws per gene
+  // give standard errors of about 1 % on the mean and 3 % on the variance.
+  auto mu = torch::tensor({0.5, 4.0, 30.0, 200.0}, torch::kFloat32);
+  auto theta = torch::tensor({2.0, 0.5, 5.0, 50.0}, torch::kFloat32);
+  const int64_t n = 20000;
+  auto draws = torch::empty({n, 4}, torch::kFloat64);
+  for (int64_t i = 0; i < n; ++i) draws[i].copy_(sample_nb_cell(mu, theta, mix_seed(11, uint64_t(i))));
+  auto mean = draws.mean(0), var = draws.var(0);
+  for (int64_t g = 0; g < 4; ++g) {
+    double m = mu[g].item<double>(), t = theta[g].item<double>(), v = m + m * m / t;
+    EXPECT_NEAR(mean[g].item<double>(), m, 5 * std::sqrt(v / double(n))) << "gene " << g;
+    EXPECT_NEAR(var[g].item<double>() / v, 1.0, 0.12) << "gene " << g;
+  }
+  EXPECT_TRUE((draws == draws.round()).all().item<bool>()) << "counts are whole numbers";
+  // Large means stay exact integers (float64 draws).
+  auto big = sample_nb_cell(torch::tensor({3.0e9f}), torch::tensor({1.0e6f}), 5);
+  EXPECT_EQ(big.scalar_type(), torch::kFloat64);
+  EXPECT_NEAR(big[0].item<double>() / 3.0e9, 1.0, 0.01);
+}
+
+TEST(Cells, LibrarySizeIsTheTotalOverTheVocabulary) {
+  // A file with genes the model does not know: L counts only the known ones,
+  // as the decoder's softmax runs over the vocabulary.
+  struct Source : CountSource {
+    CountSchema s;
+    bool done = false;
+    Source() { s.genes = {"a", "b", "extra"}; }
+    const CountSchema& schema() const override { return s; }
+    const std::string& path() const override { static std::string p = "mem"; return p; }
+    bool next(CountBlock& b) override {
+      b.clear(0);
+      if (done) return false;
+      done = true;
+      b.genes = {0, 1, 2};
+      b.counts = {3, 4, 100};
+      b.indptr = {0, 3};
+      b.ids = {"c1"};
+      b.library_size = {107};
+      return true;
+    }
+  } source;
+  CellSet cells = load_cells(source, {"b", "a"}, false);
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells.unmatched_genes, 1u);
+  EXPECT_EQ(cells.library_size[0], 7.0);
 }

@@ -1,0 +1,28 @@
+// Fixed-shape blocks of cells for inference. BLAS kernels round a row of a
+// matrix product differently depending on how many rows share the call, the
+// row's position in it and how many threads split it (OpenBLAS's Haswell,
+// SkylakeX and Prescott kernels do; which kernel runs depends on the CPU).
+// So every model call at inference covers exactly one block of
+// cell_block_size() consecutive cell positions, aligned to the cell's index
+// (positions outside the cells asked for are filled with placeholders), and
+// runs single-threaded; blocks run in parallel. A cell's bytes then depend on
+// its inputs, its position and its block companions only, never on the batch
+// size, the thread count or where a call starts.
+#pragma once
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+
+namespace scldm {
+
+// Cells per block: small on the CPU (blocks run in parallel), larger on a GPU.
+int64_t cell_block_size(const torch::Device& device);
+
+// Calls fn(begin) once for every block [begin, begin + cell_block_size())
+// that overlaps the positions [first, first + n); blocks run in parallel on
+// the CPU (each single-threaded), one after the other on a GPU. fn runs
+// without gradients.
+void for_each_cell_block(int64_t first, int64_t n, const torch::Device& device, const std::function<void(int64_t begin)>& fn);
+
+}  // namespace scldm

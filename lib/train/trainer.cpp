@@ -1,0 +1,213 @@
+#include "train/trainer.hpp"
+
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+namespace scldm {
+namespace {
+
+constexpr const char* kBestPrefix = "best/";
+
+// The state the loop keeps across steps, saved in NAME.last.pt.
+struct LoopState {
+  int64_t step = 0, best_step = 0;
+  double best = INFINITY;
+  nlohmann::json best_metrics = nlohmann::json::object();
+  std::vector<Blob> best_weights;  // named "param/...", "ema/..."
+  Validation last;
+};
+
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+class Loop {
+ public:
+  Loop(TrainingTask& task, size_t n_cells, const TrainingOptions& opt) : task_(task), opt_(opt), n_cells_(n_cells) {}
+
+  TrainingResult run();
+
+ private:
+  CheckpointFile checkpoint(int64_t step, const nlohmann::json& metrics, std::vector<Blob> weights, double best) const;
+  void save_last(torch::optim::AdamW& optimizer);
+  void write_output();
+  void resume(torch::optim::AdamW& optimizer);
+  void end_epoch(MetricsLog& log, int64_t epoch);
+  [[noreturn]] void diverged(const std::string& why) const;
+
+  TrainingTask& task_;
+  const TrainingOptions& opt_;
+  size_t n_cells_;
+  Indices train_, val_;
+  int64_t total_ = 0, steps_per_epoch_ = 1;
+  LoopState s_;
+  TrainingResult result_;
+};
+
+CheckpointFile Loop::checkpoint(int64_t step, const nlohmann::json& metrics, std::vector<Blob> weights, double best) const {
+  CheckpointFile ck;
+  task_.describe(ck.meta);
+  ck.meta["kind"] = task_.kind();
+  ck.meta["step"] = step;
+  ck.meta["epoch"] = double(step) / double(steps_per_epoch_);
+  ck.meta["total_steps"] = total_;
+  ck.meta[task_.best_key()] = number_or_null(best);
+  ck.meta["metrics"] = metrics;
+  ck.meta["training"] = {{"seed", opt_.seed},       {"batch_size", opt_.batch_size}, {"lr", opt_.lr},
+                         {"val_fraction", opt_.val_fraction}, {"cells", n_cells_},  {"train_cells", train_.size()},
+                         {"val_cells", val_.size()}};
+  ck.meta["provenance"] = opt_.provenance;
+  ck.blobs = std::move(weights);
+  ck.meta["fingerprint"] = task_.fingerprint(ck);
+  return ck;
+}
+
+void Loop::save_last(torch::optim::AdamW& optimizer) {
+  if (opt_.rank != 0) return;
+  CheckpointFile ck = checkpoint(s_.step, s_.last.metrics, task_.weights(), s_.best);
+  ck.meta["best_step"] = s_.best_step;
+  ck.meta["best_metrics"] = s_.best_metrics;
+  for (auto b : s_.best_weights) {
+    b.name = kBestPrefix + b.name;
+    ck.blobs.push_back(std::move(b));
+  }
+  add_optimizer_state(ck, optimizer);
+  write_checkpoint(result_.last_path, ck);
+  result_.wrote_last = true;
+}
+
+void Loop::write_output() {
+  if (opt_.rank != 0) return;
+  // Without validation (or before the first one) the best weights are the last.
+  bool have_best = !s_.best_weights.empty();
+  CheckpointFile ck = checkpoint(have_best ? s_.best_step : s_.step, have_best ? s_.best_metrics : s_.last.metrics,
+                                 have_best ? s_.best_weights : task_.weights(), s_.best);
+  write_checkpoint(opt_.output, ck);
+  result_.wrote_best = true;
+  result_.best_step = have_best ? s_.best_step : s_.step;
+}
+
+void Loop::resume(torch::optim::AdamW& optimizer) {
+  const std::string& path = opt_.resume;
+  CheckpointFile ck = read_checkpoint(path);
+  std::string kind = ck.meta.value("kind", "?");
+  if (kind != task_.kind())
+    fail(path, "is a checkpoint of kind '" + kind + "', not a " + task_.kind() + " to resume");
+  const Blob* ob = ck.find("optimizer");
+  if (!ob) fail(path, "holds no optimizer state (resume from NAME.last.pt, not the final checkpoint)");
+  task_.restore(ck, path);
+  try {
+    restore_optimizer(optimizer, ob->bytes);
+  } catch (const std::exception&) {
+    fail(path, "its optimizer state is corrupt or belongs to another model");
+  }
+  try {
+    s_.step = ck.meta.at("step").get<int64_t>();
+    const auto& best = ck.meta.at(task_.best_key());
+    s_.best = best.is_number() ? best.get<double>() : INFINITY;  // null: no validation yet
+    s_.best_step = ck.meta.value("best_step", int64_t(0));
+    s_.best_metrics = ck.meta.value("best_metrics", nlohmann::json::object());
+    s_.last.metrics = ck.meta.value("metrics", nlohmann::json::object());
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, "bad training state (" + json_problem(e) + ")");
+  }
+  if (s_.step < 0) fail(path, "bad training state (negative step)");
+  for (auto& b : ck.blobs)
+    if (b.name.rfind(kBestPrefix, 0) == 0) {
+      Blob w = b;
+      w.name = b.name.substr(std::string(kBestPrefix).size());
+      s_.best_weights.push_back(std::move(w));
+    }
+  if (s_.step > total_)
+    throw UsageError("--resume: " + path + " is at step " + std::to_string(s_.step) + ", beyond the " +
+                     std::to_string(total_) + " steps of this run (--epochs/--max-steps)");
+  note("resuming " + path + " at step " + std::to_string(s_.step) + " of " + std::to_string(total_));
+}
+
+void Loop::diverged(const std::string& why) const {
+  std::string where = result_.wrote_last ? "; the last good state is in " + result_.last_path : "";
+  throw Error("training diverged at step " + std::to_string(s_.step) + " (" + why + "); try a lower --lr" + where);
+}
+
+void Loop::end_epoch(MetricsLog& log, int64_t epoch) {
+  s_.last = task_.validate(val_);
+  nlohmann::json row = s_.last.metrics;
+  row["step"] = s_.step;
+  row["epoch"] = epoch;
+  row["kind"] = "val";
+  log.write(row);
+  if (!val_.empty() && !std::isfinite(s_.last.loss)) diverged("the validation loss is not finite");
+  if (!s_.last.summary.empty()) note("epoch " + std::to_string(epoch + 1) + ": " + s_.last.summary);
+  if (val_.empty() || s_.last.loss < s_.best) {
+    if (!val_.empty()) s_.best = s_.last.loss;
+    s_.best_step = s_.step;
+    s_.best_metrics = s_.last.metrics;
+    s_.best_weights = task_.weights();
+  }
+}
+
+TrainingResult Loop::run() {
+  split_cells(n_cells_, opt_.val_fraction, opt_.seed, train_, val_);
+  if (train_.empty()) throw Error("no training cells left after the validation split");
+  task_.prepare(train_, val_);
+  BatchOrder batches(train_, opt_.seed, opt_.batch_size);
+  steps_per_epoch_ = batches.steps_per_epoch();
+  total_ = opt_.max_steps > 0 ? opt_.max_steps : opt_.epochs * steps_per_epoch_;
+  result_.best_path = opt_.output;
+  result_.last_path = last_checkpoint_path(opt_.output);
+
+  torch::optim::AdamW optimizer(task_.parameters(), task_.optimizer_options(opt_.lr));
+  if (!opt_.resume.empty()) resume(optimizer);
+  std::vector<std::string> columns{"step", "epoch", "kind", "lr", "loss", "grad_norm"};
+  for (auto& c : task_.validation_columns()) columns.push_back(c);
+  MetricsLog log(opt_.rank == 0 ? opt_.log : "", !opt_.resume.empty(), columns);
+
+  Progress progress("training", uint64_t(total_));
+  bool interrupted = false;
+  while (s_.step < total_) {
+    const int64_t epoch = s_.step / steps_per_epoch_;
+    Indices batch = batches.batch(s_.step, size_t(opt_.rank), size_t(opt_.world_size));  // this rank's slice
+    const double lr = wsd_learning_rate(opt_.lr, s_.step, total_);
+    set_learning_rate(optimizer, lr);
+    auto loss = task_.loss(batch, s_.step);
+    optimizer.zero_grad();
+    loss.backward();
+    double grad_norm = torch::nn::utils::clip_grad_norm_(task_.parameters(), opt_.clip);
+    if (!std::isfinite(grad_norm)) diverged("the gradients are not finite");
+    optimizer.step();
+    task_.after_step(s_.step);
+    ++s_.step;
+    record_step(log, progress, s_.step, epoch, lr, loss, grad_norm, task_.loss_format());
+    if (s_.step % steps_per_epoch_ == 0 || s_.step == total_) {
+      progress.finish();
+      end_epoch(log, epoch);
+      save_last(optimizer);
+    } else if ((opt_.checkpoint_every > 0 && s_.step % opt_.checkpoint_every == 0) || s_.step == opt_.stop_after) {
+      save_last(optimizer);
+    }
+    if (s_.step == opt_.stop_after) {
+      interrupted = true;
+      break;
+    }
+  }
+  progress.finish();
+  if (!interrupted) write_output();
+  result_.steps = s_.step;
+  result_.best_val_loss = s_.best;
+  result_.last = s_.last;
+  return result_;
+}
+
+}  // namespace
+
+std::string TrainingResult::summary() const {
+  std::string s;
+  if (wrote_best) s = "wrote " + best_path + " (weights of step " + std::to_string(best_step) + ")";
+  if (wrote_last) s += (s.empty() ? "wrote " : " and ") + last_path + " (step " + std::to_string(steps) + ", for --resume)";
+  if (s.empty()) return "nothing to train: the checkpoint is already at step " + std::to_string(steps);
+  return s;
+}
+
+TrainingResult run_training(TrainingTask& task, size_t n_cells, const TrainingOptions& options) {
+  return Loop(task, n_cells, options).run();
+}
+
+}  // namespace scldm

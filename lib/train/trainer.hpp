@@ -1,0 +1,72 @@
+// The one training loop of fit-vae and fit-prior. A model plugs in as a
+// TrainingTask (its loss, validation, checkpoint content); the loop owns the
+// split, the data order, the optimiser and its schedule, divergence checks,
+// the metrics log, resuming and the checkpoints:
+//
+// - NAME.last.pt is rewritten at every epoch end (and --checkpoint-every):
+//   the weights, the optimiser state and step for --resume, and the best
+//   weights so far ("best/..." blobs);
+// - the output (-o) is written once, when the run ends, with the weights of
+//   the best validation loss (the last ones without validation cells). A run
+//   that fails or is interrupted leaves an existing output as it was.
+//
+// Everything that varies from step to step derives from (seed, step), so a
+// resumed run continues exactly as an uninterrupted one.
+#pragma once
+#include <torch/torch.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/checkpoint.hpp"
+#include "train/loop.hpp"
+
+namespace scldm {
+
+struct Validation {
+  double loss = NAN;  // decides the best weights; NaN without validation cells
+  nlohmann::json metrics = nlohmann::json::object();  // logged and stored in checkpoints
+  std::string summary;  // printed after each epoch; "" for none
+};
+
+class TrainingTask {
+ public:
+  virtual ~TrainingTask() = default;
+  virtual std::string kind() const = 0;      // checkpoint kind: "vae", "prior"
+  virtual std::string best_key() const = 0;  // meta key of the best validation loss
+  virtual std::vector<std::string> validation_columns() const = 0;  // of the metrics log
+  virtual const char* loss_format() const = 0;  // progress bar, e.g. "loss %.1f"
+  // Called once the cells are split, before anything else.
+  virtual void prepare(const Indices& train, const Indices& val) = 0;
+  virtual std::vector<torch::Tensor> parameters() = 0;
+  virtual torch::optim::AdamWOptions optimizer_options(double lr) const = 0;
+  // The training loss of a batch at `step` (all randomness from the seed and step).
+  virtual torch::Tensor loss(const Indices& batch, int64_t step) = 0;
+  virtual void after_step(int64_t /*step*/) {}
+  virtual Validation validate(const Indices& val) = 0;
+  // The model's description (configuration, vocabulary, ...) into `meta`.
+  virtual void describe(nlohmann::json& meta) const = 0;
+  // The weights as blobs "param/..." (and "ema/...").
+  virtual std::vector<Blob> weights() = 0;
+  // Refuses a checkpoint of another model or data; loads its weights.
+  virtual void restore(const CheckpointFile& ck, const std::string& path) = 0;
+  virtual std::string fingerprint(const CheckpointFile& ck) const = 0;
+};
+
+struct TrainingResult {
+  int64_t steps = 0;
+  int64_t best_step = 0;
+  double best_val_loss = NAN;
+  Validation last;
+  std::string best_path, last_path;
+  bool wrote_best = false, wrote_last = false;
+  // "wrote vae.pt (best of step 40) and vae.last.pt (step 50)", or what was not written.
+  std::string summary() const;
+};
+
+TrainingResult run_training(TrainingTask& task, size_t n_cells, const TrainingOptions& options);
+
+}  // namespace scldm

@@ -1,0 +1,57 @@
+// Output files appear whole or not at all. A regular file (or a new one) is
+// written to a locked temporary file beside it, flushed to disk and renamed
+// over it by commit(); a thrown error, a destructor without commit() or
+// SIGINT/SIGTERM removes the temporary file. Devices, FIFOs and sockets are
+// written directly (never renamed over), and a symbolic link is followed to
+// the file it names. Temporary files that a killed run left behind are
+// removed by the next run that writes the same output.
+#pragma once
+#include <string>
+
+namespace scldm {
+
+class OutputFile {
+ public:
+  // path "-" is standard output; binary output refuses a terminal.
+  OutputFile(std::string path, bool binary);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  bool is_stdout() const { return path_ == "-"; }
+  // The path the user named (for messages).
+  const std::string& path() const { return path_; }
+  // Where the bytes go until commit().
+  int fd() const { return fd_; }
+  // A regular file that a library which opens files by name (HDF5) may write
+  // instead of fd(); commit() then moves its bytes to the output.
+  const std::string& library_path();
+  void commit();
+
+ private:
+  void open_direct(const std::string& target);
+  void open_beside(const std::string& target);
+  std::string path_, target_, temp_, spool_;
+  int fd_ = -1;
+  bool direct_ = false, committed_ = false;
+};
+
+// Copies the bytes of the file `from` into the regular file `to`
+// (truncated); `name` is the output named in messages.
+void copy_file(const std::string& from, const std::string& to, const std::string& name);
+
+// Writes `text` to `path` ("-": standard output) through an OutputFile.
+void write_text_output(const std::string& path, const std::string& text);
+
+// Removes a temporary file at exit or on a fatal signal unless forgotten
+// first (forget_temp). Throws when too many are registered.
+void register_temp(const std::string& path);
+void forget_temp(const std::string& path);
+// Removes every registered temporary file (async-signal-safe).
+void remove_registered_temps();
+
+// A new temporary file in $TMPDIR (or /tmp), named scldm-<what>-XXXXXX and
+// removed at exit: returns its path and an open descriptor.
+std::string make_spool_file(const std::string& what, int* fd);
+
+}  // namespace scldm
