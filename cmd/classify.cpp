@@ -51,12 +51,16 @@ int train(const Invocation& inv, const torch::Device& device) {
   nlohmann::ordered_json report;
   report["train"] = path;
   Classifier clf = train_classifier(data, inv.args.text("label"), o, report);
-  write_checkpoint(output, clf.to_checkpoint({{"report", report}, {"provenance", provenance(inv, {{"data", path}})}}));
-  note("wrote " + output + " (" + o.kind + ", l2 " + std::to_string(clf.l2) + ")");
   std::string text = inv.args.has("json") ? report.dump(2) + "\n"
                      : report.contains("held_out") ? "held-out cells of " + path + ":\n" + render_classification_report(report["held_out"])
                                                    : "";
-  if (!text.empty()) fputs(text.c_str(), stdout);
+  // The report first: a failing stdout must not leave a classifier behind.
+  if (!text.empty()) {
+    fputs(text.c_str(), stdout);
+    if (fflush(stdout) != 0 || ferror(stdout)) fail("-", "write error");
+  }
+  write_checkpoint(output, clf.to_checkpoint({{"report", report}, {"provenance", provenance(inv, {{"data", path}})}}));
+  note("wrote " + output + " (" + o.kind + ", l2 " + std::to_string(clf.l2) + ")");
   return 0;
 }
 
@@ -68,7 +72,8 @@ int predict(const Invocation& inv, const torch::Device& device) {
   if (data.vae_fingerprint != clf.vae_fingerprint)
     fail(path, "latents come from another VAE (" + (data.vae_fingerprint.empty() ? std::string("unnamed") : data.vae_fingerprint) +
                    ") than the classifier's (" + clf.vae_fingerprint + ")");
-  if (data.x.size(1) != clf.features) fail(path, "latents have the wrong size for this classifier");
+  if (data.x.size(1) != clf.features || (!clf.latent_shape.empty() && data.latent_shape != clf.latent_shape))
+    fail(path, "latents have another shape than the classifier's");
   auto proba = clf.probabilities(data.x);
   auto predicted = proba.argmax(1);
   std::string tsv = "cell\tpredicted";

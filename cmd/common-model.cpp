@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "util/error.hpp"
+#include "util/output.hpp"
 
 namespace scldm {
 
@@ -29,7 +30,7 @@ torch::Device setup_torch(const Invocation& inv) {
 
 void read_training_options(const Invocation& inv, TrainingOptions& o) {
   o.epochs = inv.args.integer_in("epochs", o.epochs, 1, 1 << 20);
-  o.max_steps = inv.args.integer_in("max-steps", o.max_steps, 0, int64_t(1) << 40);
+  if (inv.args.has("max-steps")) o.max_steps = inv.args.integer_in("max-steps", 0, 1, int64_t(1) << 40);
   o.batch_size = inv.args.integer_in("batch-size", o.batch_size, 1, 1 << 20);
   o.lr = inv.args.number_in("lr", o.lr, 1e-12, 10);
   o.val_fraction = inv.args.number_in("val-fraction", o.val_fraction, 0, 0.9);
@@ -39,6 +40,15 @@ void read_training_options(const Invocation& inv, TrainingOptions& o) {
   if (o.output == "-") throw UsageError("checkpoints are files: give -o FILE");
   o.resume = inv.args.text("resume");
   o.log = inv.args.text("log");
+  // Two outputs on one path would overwrite each other mid-run.
+  std::string last = last_checkpoint_path(o.output);
+  if (o.output == last) throw UsageError("-o " + o.output + ": the last checkpoint would be written to the same file");
+  if (!o.log.empty() && (o.log == o.output || o.log == last))
+    throw UsageError("--log " + o.log + " is also a checkpoint this run writes");
+  check_output_path(o.output);
+  check_output_path(last);
+  if (!o.resume.empty() && o.resume == o.output)
+    throw UsageError("--resume " + o.resume + ": resume from NAME.last.pt, not the output of the run");
   o.device = setup_torch(inv);
 }
 

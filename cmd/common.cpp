@@ -59,7 +59,7 @@ int print_error(const std::string& msg, int status) {
 // checkpoint's description only).
 int print_prior_labels(const std::string& path) {
   CheckpointFile ck = read_checkpoint(path, false);
-  if (ck.meta.value("kind", "") != "prior") fail(path, "not a prior");
+  if (json_string(ck.meta, "kind") != "prior") fail(path, "not a prior");
   for (auto& a : ck.meta.at("attributes"))
     for (auto& c : a.at("categories")) printf("%s=%s\n", a.at("name").get<std::string>().c_str(), c.get<std::string>().c_str());
   return 0;
@@ -105,8 +105,12 @@ void apply_common_options(const cli::Args& args) {
   else if (args.count("verbose") == 1) set_verbosity(Verbosity::verbose);
   args.integer_in("threads", 1, 1, 1024);
   std::string device = args.text("device", "cpu");
-  if (device != "cpu" && device != "cuda" && device.rfind("cuda:", 0) != 0)
+  bool cuda_index = device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
+                    device.find_first_not_of("0123456789", 5) == std::string::npos;
+  if (device != "cpu" && device != "cuda" && !cuda_index)
     throw UsageError("--device: expected cpu, cuda or cuda:N, got '" + device + "'");
+  // Checked here, before any work: an empty name is always a mistake.
+  if (args.has("output") && args.text("output").empty()) throw UsageError("-o: empty file name");
 }
 
 }  // namespace

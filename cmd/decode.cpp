@@ -1,6 +1,9 @@
 // scldm decode: latents -> counts drawn from the VAE's negative binomial.
 #include <unistd.h>
 
+#include <algorithm>
+
+#include "io/checkpoint.hpp"
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
 #include "io/convert.hpp"
@@ -15,13 +18,21 @@ namespace scldm {
 namespace {
 
 // --genes a,b,c or --genes FILE (one name per line).
-std::vector<std::string> gene_subset(const std::string& arg) {
-  if (arg.empty()) return {};
-  if (access(arg.c_str(), F_OK) != 0) return split(arg, ',');
+std::vector<std::string> gene_subset(const Invocation& inv) {
+  if (!inv.args.has("genes")) return {};
+  std::string arg = inv.args.text("genes");
+  if (arg.empty()) throw UsageError("--genes: empty list");
+  bool file = access(arg.c_str(), F_OK) == 0;
   std::vector<std::string> out;
-  for (auto& line : read_lines(arg))
-    if (!line.empty()) out.push_back(line);
+  for (auto& name : file ? read_lines(arg) : split(arg, ','))
+    if (!name.empty()) out.push_back(name);
   if (out.empty()) fail(arg, "lists no genes");
+  for (size_t i = 0; i < out.size(); ++i)
+    if (std::count(out.begin(), out.begin() + long(i), out[i])) {
+      std::string what = "gene " + out[i] + " is listed twice";
+      if (file) fail(arg, what);
+      throw UsageError("--genes: " + what);
+    }
   return out;
 }
 
@@ -35,9 +46,13 @@ int run_decode(const Invocation& inv) {
   if (reader->header().kind != StreamHeader::Kind::latent)
     fail(input, "is a counts stream; decode needs latents (from encode or sample)");
   const nlohmann::json& prov = reader->header().provenance;
-  std::string vae_path = resolve_vae_path(inv, prov.value("vae_path", ""));
+  std::string vae_path = resolve_vae_path(inv, json_string(prov, "vae_path"));
   LoadedVae vae = load_vae(vae_path, device);
-  std::string stream_fp = prov.value("vae_fingerprint", "");
+  const StreamHeader& h = reader->header();
+  if (h.tokens != vae.config.tokens || h.dim != vae.config.latent_dim)  // even --force cannot decode these
+    fail(input, "latents are " + std::to_string(h.tokens) + " x " + std::to_string(h.dim) + " but the VAE's are " +
+                    std::to_string(vae.config.tokens) + " x " + std::to_string(vae.config.latent_dim));
+  std::string stream_fp = json_string(prov, "vae_fingerprint");
   if (stream_fp != vae.fingerprint) {
     std::string why = stream_fp.empty() ? "the stream does not name its VAE"
                                         : "the latents come from another VAE (fingerprint " + stream_fp + ", " + vae_path +
@@ -50,7 +65,7 @@ int run_decode(const Invocation& inv) {
   opt.seed = uint64_t(inv.seed());
   opt.library_size = inv.args.number_in("library-size", 0, 0, 4294967295.0);
   opt.mean = inv.args.has("mean");
-  opt.genes = gene_subset(inv.args.text("genes"));
+  opt.genes = gene_subset(inv);
   opt.device = device;
   ConvertOptions out;
   out.output = inv.output("-");

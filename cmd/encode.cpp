@@ -1,4 +1,6 @@
 // scldm encode: cells -> latent stream, or an h5ad copy with obsm/X_scldm.
+#include <algorithm>
+
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
 #include "model/encode.hpp"
@@ -25,7 +27,12 @@ int run_encode(const Invocation& inv) {
   opt.batch_size = inv.args.integer_in("batch-size", 256, 1, 1 << 20);
   opt.seed = uint64_t(inv.seed());
   opt.device = device;
-  if (inv.args.has("labels")) opt.labels = split(inv.args.text("labels"), ',');
+  if (inv.args.has("labels")) {
+    opt.labels = split(inv.args.text("labels"), ',');
+    for (size_t i = 0; i < opt.labels.size(); ++i)
+      if (std::count(opt.labels.begin(), opt.labels.begin() + long(i), opt.labels[i]))
+        throw UsageError("--labels: " + opt.labels[i] + " given twice");
+  }
   opt.provenance = provenance(inv, {{"vae_fingerprint", vae.fingerprint}, {"vae_path", absolute_path(vae_path)}, {"source", input}});
   if (to_h5ad) encode_into_h5ad_copy(vae, cells, input, output, opt);
   else encode_to_stream(vae, cells, output, opt);

@@ -202,6 +202,10 @@ int run_eval(const Invocation& inv) {
     throw UsageError("--generated FILE is required (or --vae for reconstruction metrics)");
   }
   std::string gen_path = inv.args.text("generated");
+  if (inv.args.has("vae") && !inv.args.has("classifier"))
+    throw UsageError("--vae with --generated serves --classifier; for reconstruction metrics give --real and --vae alone");
+  if (inv.args.has("plot") && inv.args.text("plot") == inv.output("-"))
+    throw UsageError("--plot and -o name the same file");
   GenerationEvalOptions o;
   o.hvg = inv.args.integer_in("hvg", 2000, 2, 1 << 20);
   o.components = inv.args.integer_in("components", 30, 2, 1000);

@@ -2,6 +2,7 @@
 // h5ad encoded once with a VAE).
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
+#include "io/checkpoint.hpp"
 #include "io/open.hpp"
 #include "io/select.hpp"
 #include "model/encode.hpp"
@@ -13,12 +14,34 @@ namespace scldm {
 
 namespace {
 
-DitConfig config_from_options(const Invocation& inv) {
-  DitConfig c = dit_preset(inv.args.text("preset", "base"));
-  c.width = inv.args.integer_in("width", c.width, 2, 1 << 16);
-  c.blocks = inv.args.integer_in("blocks", c.blocks, 0, 256);
-  c.heads = inv.args.integer_in("heads", c.heads, 1, 1 << 10);
-  return c;
+// What a run starts from: the preset's sizes and the defaults, or with
+// --resume the checkpoint's sizes, attributes and guidance settings. Options
+// given override them (and must then agree with a resumed checkpoint).
+struct PriorSetup {
+  DitConfig config;
+  std::vector<std::string> conditions;
+};
+
+PriorSetup setup_from_options(const Invocation& inv, PriorTrainOptions& opt) {
+  PriorSetup s;
+  PriorDescription resumed;
+  const bool resume = inv.args.has("resume");
+  if (resume) {
+    std::string path = inv.args.text("resume");
+    resumed = PriorDescription::from_meta(read_checkpoint(path, false).meta, path);
+  }
+  s.config = resume && !inv.args.has("preset") ? resumed.config : dit_preset(inv.args.text("preset", "base"));
+  s.config.width = inv.args.integer_in("width", s.config.width, 2, 1 << 16);
+  s.config.blocks = inv.args.integer_in("blocks", s.config.blocks, 0, 256);
+  s.config.heads = inv.args.integer_in("heads", s.config.heads, 1, 1 << 10);
+  opt.strategy = inv.args.text("strategy", resume ? resumed.strategy : opt.strategy);
+  opt.cfg_dropout = inv.args.number_in("cfg-dropout", resume ? resumed.cfg_dropout : opt.cfg_dropout, 0, 1);
+  opt.ema_decay = inv.args.number_in("ema-decay", resume ? resumed.ema_decay : opt.ema_decay, 0, 1);
+  s.conditions = inv.args.has("condition") || !resume ? inv.args.all("condition") : resumed.attribute_names();
+  for (size_t i = 0; i < s.conditions.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (s.conditions[i] == s.conditions[j]) throw UsageError("--condition " + s.conditions[i] + " given twice");
+  return s;
 }
 
 // Latents of an h5ad input, encoded once with the VAE up front.
@@ -50,8 +73,8 @@ LatentSet read_input(const Invocation& inv, const std::string& path, const std::
   StreamReader reader(std::move(in.bytes));
   LatentSet set = read_latents(reader, conditions);
   const auto& prov = reader.header().provenance;
-  opt.vae_fingerprint = prov.value("vae_fingerprint", "");
-  opt.vae_path = prov.value("vae_path", "");
+  opt.vae_fingerprint = json_string(prov, "vae_fingerprint");
+  opt.vae_path = json_string(prov, "vae_path");
   if (opt.vae_fingerprint.empty()) warn(path + ": the stream does not name its VAE; sample | decode will need --vae and --force");
   return set;
 }
@@ -59,17 +82,10 @@ LatentSet read_input(const Invocation& inv, const std::string& path, const std::
 }  // namespace
 
 int run_fit_prior(const Invocation& inv) {
-  DitConfig config = config_from_options(inv);
   PriorTrainOptions opt;
   read_training_options(inv, opt);
-  opt.strategy = inv.args.text("strategy", "joint");
-  opt.cfg_dropout = inv.args.number_in("cfg-dropout", 0.2, 0, 1);
-  opt.ema_decay = inv.args.number_in("ema-decay", 0.9999, 0, 1);
+  auto [config, conditions] = setup_from_options(inv, opt);
   std::string path = inv.input(0);
-  std::vector<std::string> conditions = inv.args.all("condition");
-  for (size_t i = 0; i < conditions.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (conditions[i] == conditions[j]) throw UsageError("--condition " + conditions[i] + " given twice");
   LatentSet data = read_input(inv, path, conditions, opt, opt.device);
   for (size_t a = 0; a < data.attributes.size(); ++a) {
     size_t missing = 0;

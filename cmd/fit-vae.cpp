@@ -1,5 +1,6 @@
 // scldm fit-vae: train the VAE on counts.
 #include "cmd/common-model.hpp"
+#include "model/checkpoints.hpp"
 #include "cmd/runners-model.hpp"
 #include "train/vae_trainer.hpp"
 #include "util/error.hpp"
@@ -9,8 +10,16 @@ namespace scldm {
 
 namespace {
 
+// The preset's sizes, or with --resume the checkpoint's; size options given
+// override them (and must then agree with a resumed checkpoint).
 VaeConfig config_from_options(const Invocation& inv) {
-  VaeConfig c = vae_preset(inv.args.text("preset", "base"));
+  VaeConfig c;
+  if (inv.args.has("resume") && !inv.args.has("preset")) {
+    std::string path = inv.args.text("resume");
+    c = vae_description(read_checkpoint(path, false), path);
+  } else {
+    c = vae_preset(inv.args.text("preset", "base"));
+  }
   auto size = [&](const char* name, int64_t& field) { field = inv.args.integer_in(name, field, 1, 1 << 16); };
   size("embed-dim", c.embed);
   size("latent-tokens", c.tokens);
@@ -19,8 +28,8 @@ VaeConfig config_from_options(const Invocation& inv) {
   size("cross-heads", c.heads_cross);
   size("max-genes", c.max_genes);
   c.blocks = inv.args.integer_in("blocks", c.blocks, 0, 256);
-  c.beta = inv.args.number_in("beta", 0, 0, 1e6);
-  c.input = inv.args.text("input", "scale");
+  c.beta = inv.args.number_in("beta", c.beta, 0, 1e6);
+  c.input = inv.args.text("input", c.input);
   c.validate();
   return c;
 }

@@ -34,18 +34,24 @@ std::string listing(const std::vector<std::string>& values) {
          std::to_string(values.size()) + " in all)";
 }
 
-size_t find_attribute(const PriorDescription& d, const std::string& name, const std::string& where) {
+// What the user typed is a usage error (exit 2); what a file holds is not (exit 1).
+[[noreturn]] void refuse(bool in_file, const std::string& message) {
+  if (in_file) throw Error(message);
+  throw UsageError(message);
+}
+
+size_t find_attribute(const PriorDescription& d, const std::string& name, const std::string& where, bool in_file = false) {
   for (size_t a = 0; a < d.attributes.size(); ++a)
     if (d.attributes[a].name == name) return a;
   auto names = d.attribute_names();
-  throw UsageError(where + ": the prior has no attribute '" + name + "' (attributes: " +
-                   (names.empty() ? "none, it is unconditional" : listing(names)) + ")");
+  refuse(in_file, where + ": the prior has no attribute '" + name + "' (attributes: " +
+                      (names.empty() ? "none, it is unconditional" : listing(names)) + ")");
 }
 
-int32_t find_category(const Attribute& a, const std::string& value, const std::string& where) {
+int32_t find_category(const Attribute& a, const std::string& value, const std::string& where, bool in_file = false) {
   for (size_t c = 0; c < a.categories.size(); ++c)
     if (a.categories[c] == value) return int32_t(c);
-  throw UsageError(where + ": '" + value + "' is not a " + a.name + " the prior knows (" + listing(a.categories) + ")");
+  refuse(in_file, where + ": '" + value + "' is not a " + a.name + " the prior knows (" + listing(a.categories) + ")");
 }
 
 // --condition KEY=VALUE, each attribute at most once.
@@ -77,7 +83,7 @@ Requests like_rows(const std::string& file_path, const std::string& path, const 
     }
     auto values = obs.read_strings(d.attributes[a].name);
     for (size_t i = 0; i < values.size(); ++i)
-      if (!values[i].empty()) out[i][a] = find_category(d.attributes[a], values[i], path + ": cell " + ids[i]);
+      if (!values[i].empty()) out[i][a] = find_category(d.attributes[a], values[i], path + ": cell " + ids[i], true);
   }
   return out;
 }
@@ -93,7 +99,10 @@ Requests like_labels(const std::string& path, const PriorDescription& d, std::ve
 Requests table_labels(const std::string& path, const PriorDescription& d) {
   std::vector<std::string> lines = read_lines(path);
   std::vector<size_t> columns;
-  for (auto& name : split(lines[0], '\t')) columns.push_back(find_attribute(d, name, path));
+  for (auto& name : split(lines[0], '\t')) {
+    columns.push_back(find_attribute(d, name, path, true));
+    if (std::count(columns.begin(), columns.end(), columns.back()) > 1) fail(path, "the header names " + name + " twice");
+  }
   Requests out;
   for (size_t row = 2; row <= lines.size(); ++row) {
     const std::string& line = lines[row - 1];
@@ -105,7 +114,7 @@ Requests table_labels(const std::string& path, const PriorDescription& d) {
     std::vector<int32_t> codes(d.attributes.size(), -1);
     for (size_t k = 0; k < columns.size(); ++k)
       if (!values[k].empty() && values[k] != "NA")
-        codes[columns[k]] = find_category(d.attributes[columns[k]], values[k], path + ": line " + std::to_string(row));
+        codes[columns[k]] = find_category(d.attributes[columns[k]], values[k], path + ": line " + std::to_string(row), true);
     out.push_back(codes);
   }
   if (out.empty()) fail(path, "no cells listed");
@@ -136,15 +145,21 @@ Guidance guidance_from_options(const Invocation& inv, const PriorDescription& d)
   std::string strategy = inv.args.has("strategy") ? inv.args.text("strategy") : d.strategy;
   g.strategy = strategy == "additive" ? Guidance::Strategy::additive : Guidance::Strategy::joint;
   g.weights.assign(std::max<size_t>(1, d.attributes.size()), 1.0);
-  bool per_attribute = false;
+  bool per_attribute = false, global = false;
+  std::vector<bool> named(g.weights.size(), false);
   for (auto& arg : inv.args.all("cfg")) {
     auto eq = arg.find('=');
     auto w = parse_double(eq == std::string::npos ? arg : arg.substr(eq + 1));
     if (!w || !std::isfinite(*w)) throw UsageError("--cfg: expected W or KEY=W with a number W, got '" + arg + "'");
     if (eq == std::string::npos) {
+      if (global) throw UsageError("--cfg W given twice");
+      global = true;
       std::fill(g.weights.begin(), g.weights.end(), *w);
     } else {
-      g.weights[find_attribute(d, arg.substr(0, eq), "--cfg")] = *w;
+      size_t a = find_attribute(d, arg.substr(0, eq), "--cfg");
+      if (named[a]) throw UsageError("--cfg " + d.attributes[a].name + "=W given twice");
+      named[a] = true;
+      g.weights[a] = *w;
       per_attribute = true;
     }
   }

@@ -1,4 +1,6 @@
 // scldm simulate: a synthetic dataset with known ground truth.
+#include <algorithm>
+
 #include "cmd/runners.hpp"
 #include "io/convert.hpp"
 #include "sim/simulate.hpp"
@@ -8,12 +10,27 @@
 
 namespace scldm {
 
+namespace {
+
+// A comma-separated list of distinct, non-empty names.
+std::vector<std::string> names_option(const Invocation& inv, const std::string& option) {
+  auto names = split(inv.args.text(option), ',');
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty()) throw UsageError("--" + option + ": an empty name in '" + inv.args.text(option) + "'");
+    if (std::count(names.begin(), names.begin() + long(i), names[i]))
+      throw UsageError("--" + option + ": " + names[i] + " given twice");
+  }
+  return names;
+}
+
+}  // namespace
+
 int run_simulate(const Invocation& inv) {
   SimulationParams p;
   p.cells = inv.args.integer_in("cells", p.cells, 1, int64_t(1) << 32);
   p.genes = inv.args.integer_in("genes", p.genes, 1, 1 << 20);
-  if (inv.args.has("cell-types")) p.cell_types = split(inv.args.text("cell-types"), ',');
-  if (inv.args.has("conditions")) p.conditions = split(inv.args.text("conditions"), ',');
+  if (inv.args.has("cell-types")) p.cell_types = names_option(inv, "cell-types");
+  if (inv.args.has("conditions")) p.conditions = names_option(inv, "conditions");
   p.library_mean = inv.args.number_in("library-size", p.library_mean, 1, 1e9);
   p.type_de_fraction = inv.args.number_in("type-de", p.type_de_fraction, 0, 1);
   p.stim_de_fraction = inv.args.number_in("stim-de", p.stim_de_fraction, 0, 1);

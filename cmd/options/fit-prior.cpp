@@ -25,7 +25,8 @@ const cli::Command& command_fit_prior() {
        "rewritten after every epoch (and every --checkpoint-every steps) for --resume, which continues "
        "bit-identically; the output (-o) is written once, when the run ends, with the EMA and weights of the "
        "best validation flow-matching loss. A run that fails (a diverging loss is an error) or is interrupted "
-       "leaves an existing output as it was. The library-size model is fitted on the training cells only.",
+       "leaves an existing output as it was. The library-size model is fitted on the training cells only.\n" +
+           std::string(kTrainingReproducibility),
        {{"LATENTS", "latent stream from scldm encode (or .h5ad with --vae)", false, false, {"lat", "h5ad"}}},
        {condition,
         {0, "strategy", Kind::choice, "NAME", "classifier-free guidance training", "joint", {"joint", "additive"}},

@@ -18,7 +18,8 @@ const cli::Command& command_fit_vae() {
        "fingerprint. A run that fails (a diverging loss is an error) or is interrupted leaves an existing output "
        "as it was.\n"
        "Optimiser: AdamW (betas 0.9, 0.95, no weight decay), learning rate warmed up over the first 10 % of "
-       "steps from lr/100, constant, then decayed over the last 10 % to lr/10; gradients clipped at norm 10.",
+       "steps from lr/100, constant, then decayed over the last 10 % to lr/10; gradients clipped at norm 10.\n" +
+           std::string(kTrainingReproducibility),
        {{"DATA", "training counts (.h5ad or counts stream)", false, false, {"h5ad", "scs"}}},
        {{0, "max-genes", Kind::integer, "INT", "most expressed genes per cell the encoder sees", "1024"},
         {0, "beta", Kind::number, "FLOAT", "KL weight of a Gaussian posterior (0: deterministic)", "0"},

@@ -20,8 +20,9 @@ const cli::Command& command_sample() {
        "Both branches run in one batched forward pass. The EMA weights are used when the prior has them.\n"
        "A label combination never seen in training is allowed (perturbation prediction); its library sizes "
        "then come from the finest seen group of its labels, as a note on stderr says.\n"
-       "Each cell's noise and library size derive from --seed and the cell's index, so the output bytes do not "
-       "depend on --batch-size or --threads.",
+       "Each cell's noise and library size derive from --seed and the cell's index. Latents are written as "
+       "they are made, so memory does not grow with -n. A guidance weight so large that the flow leaves the "
+       "finite numbers is an error naming the cell.\n" + std::string(kInferenceReproducibility),
        {},
        {{0, "prior", Kind::file, "FILE", "trained prior", "$SCLDM_PRIOR or ./prior.pt", {}, {"pt"}},
         {'n', "cells", Kind::integer, "INT", "number of cells", "1000"},
@@ -34,7 +35,7 @@ const cli::Command& command_sample() {
         {0, "steps", Kind::integer, "INT", "solver steps (dopri5: the first step is 1/INT)", "50"},
         {0, "atol", Kind::number, "FLOAT", "dopri5 absolute tolerance", "1e-5"},
         {0, "rtol", Kind::number, "FLOAT", "dopri5 relative tolerance", "1e-5"},
-        {'b', "batch-size", Kind::integer, "INT", "cells per batch", "256"}},
+        {'b', "batch-size", Kind::integer, "INT", "cells per round (memory only: results do not depend on it)", "256"}},
        {{"scldm sample -n 5000 --condition cell_type=B --cfg 2 | scldm decode -o b.h5ad", "B cells."},
         {"scldm sample --like test.h5ad -o like.lat", "The label composition of a real dataset."},
         {"scldm sample -n 500 --condition cell_type=CD14 --condition condition=stim --cfg cell_type=2 --cfg condition=1",

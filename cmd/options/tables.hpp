@@ -28,6 +28,20 @@ std::vector<cli::Option> cell_input_options();
 std::vector<cli::Option> training_options(const std::string& default_epochs, const std::string& default_batch,
                                           const std::string& default_lr);
 
+// What encode, decode and sample promise about the bytes they write.
+inline constexpr const char* kInferenceReproducibility =
+    "Reproducibility: on the CPU the model runs on fixed blocks of 16 cells aligned to each cell's position in "
+    "the input, each block on one thread, so the same input and --seed give the same bytes for any --batch-size "
+    "and --threads, whatever matrix kernel the CPU's BLAS library picks. Other CPUs (another kernel) or another "
+    "order or selection of the cells may change the last bits. On a GPU (--device cuda) blocks hold 256 cells and "
+    "the result depends on the GPU's kernels: the same bytes are expected only on the same GPU and software.";
+
+// What fit-vae and fit-prior promise.
+inline constexpr const char* kTrainingReproducibility =
+    "Reproducibility: the same data, --seed, --batch-size and --threads give the same checkpoints, and --resume "
+    "continues bit-identically to an uninterrupted run; a different --threads can change the last bits on some "
+    "CPUs (their BLAS splits products by thread), as can a GPU.";
+
 // Builds a table: the command's own options, then the common ones.
 cli::Command make_command(cli::Command c, std::vector<std::vector<cli::Option>> groups);
 

@@ -76,7 +76,7 @@ CheckpointFile Classifier::to_checkpoint(const nlohmann::json& extra) const {
   CheckpointFile ck;
   ck.meta = extra;
   ck.meta["kind"] = "classifier";
-  ck.meta["config"] = {{"model", kind}, {"hidden", hidden}, {"features", features}, {"l2", l2}};
+  ck.meta["config"] = {{"model", kind}, {"hidden", hidden}, {"features", features}, {"l2", l2}, {"latent_shape", latent_shape}};
   ck.meta["label"] = label;
   ck.meta["classes"] = classes;
   ck.meta["vae"] = {{"fingerprint", vae_fingerprint}, {"path", vae_path}};
@@ -88,14 +88,15 @@ CheckpointFile Classifier::to_checkpoint(const nlohmann::json& extra) const {
 }
 
 Classifier Classifier::from_checkpoint(const CheckpointFile& ck, const std::string& path) {
-  if (ck.meta.value("kind", "") != "classifier")
-    fail(path, "is a scldm checkpoint of kind '" + ck.meta.value("kind", "?") + "', not a classifier");
+  if (json_string(ck.meta, "kind") != "classifier")
+    fail(path, "is a scldm checkpoint of kind '" + json_string(ck.meta, "kind", "?") + "', not a classifier");
   Classifier c;
   try {
     c.kind = ck.meta.at("config").at("model");
     c.hidden = ck.meta.at("config").at("hidden");
     c.features = ck.meta.at("config").at("features");
     c.l2 = ck.meta.at("config").at("l2");
+    c.latent_shape = ck.meta.at("config").value("latent_shape", std::vector<int64_t>{});
     c.label = ck.meta.at("label");
     c.classes = ck.meta.at("classes").get<std::vector<std::string>>();
     c.vae_fingerprint = ck.meta.at("vae").at("fingerprint");
@@ -130,6 +131,7 @@ Classifier train_classifier(const CellFeatures& data, const std::string& label, 
   c.classes = data.labels[size_t(col)].categories;
   c.hidden = o.kind == "mlp" ? o.hidden : 0;
   c.features = data.x.size(1);
+  c.latent_shape = data.latent_shape;
   c.vae_fingerprint = data.vae_fingerprint;
   c.vae_path = data.vae_path;
   Indices labelled;
@@ -137,6 +139,10 @@ Classifier train_classifier(const CellFeatures& data, const std::string& label, 
   for (size_t i = 0; i < y.size(); ++i)
     if (y[i] >= 0) labelled.push_back(i);
   if (labelled.size() < 10) throw Error("too few labelled cells to train a classifier (" + std::to_string(labelled.size()) + ")");
+  std::vector<bool> seen(c.classes.size(), false);
+  for (size_t i : labelled) seen[size_t(y[i])] = true;
+  if (std::count(seen.begin(), seen.end(), true) < 2)
+    throw Error("the cells carry a single " + label + " (" + c.classes[size_t(y[labelled[0]])] + "): nothing to tell apart");
   Indices rest, test, train, val;
   split(labelled.size(), o.test_fraction, mix_seed(o.seed, 0x7E57), rest, test);
   split(rest.size(), o.val_fraction, mix_seed(o.seed, 0x7A1), train, val);

@@ -18,6 +18,7 @@ namespace scldm {
 // Flattened latents of cells with their labels.
 struct CellFeatures {
   torch::Tensor x;  // [n, m·D] float32
+  std::vector<int64_t> latent_shape;  // {m, D}
   std::vector<std::string> ids;
   std::vector<LabelColumn> labels;
   std::vector<std::vector<int32_t>> codes;  // [column][cell]
@@ -46,6 +47,7 @@ struct Classifier {
   torch::Tensor mean, sd;  // feature standardisation
   double l2 = 0;
   int64_t hidden = 0, features = 0;
+  std::vector<int64_t> latent_shape;  // {m, D} of the latents it was trained on
   torch::nn::Sequential net{nullptr};
   std::string vae_fingerprint, vae_path;
 

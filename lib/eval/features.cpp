@@ -1,5 +1,6 @@
 #include <cstring>
 
+#include "io/checkpoint.hpp"
 #include "eval/classifier.hpp"
 #include "io/stream.hpp"
 #include "model/encode.hpp"
@@ -13,8 +14,8 @@ CellFeatures stream_features(StreamReader& in) {
   CellFeatures f;
   f.labels = h.labels;
   f.codes.assign(h.labels.size(), {});
-  f.vae_fingerprint = h.provenance.value("vae_fingerprint", "");
-  f.vae_path = h.provenance.value("vae_path", "");
+  f.vae_fingerprint = json_string(h.provenance, "vae_fingerprint");
+  f.vae_path = json_string(h.provenance, "vae_path");
   std::vector<float> values;
   LatentBlock b;
   while (in.next(b)) {
@@ -24,6 +25,7 @@ CellFeatures stream_features(StreamReader& in) {
   }
   if (f.ids.empty()) fail(in.path(), "holds no cells");
   f.x = torch::empty({int64_t(f.ids.size()), h.tokens * h.dim});
+  f.latent_shape = {h.tokens, h.dim};
   memcpy(f.x.data_ptr<float>(), values.data(), values.size() * sizeof(float));
   return f;
 }
@@ -37,6 +39,7 @@ CellFeatures encoded_features(LoadedVae& vae, const CellSet& cells, const std::s
   std::vector<size_t> all(cells.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   f.x = encode_cells(vae, cells, all, eo).flatten(1).contiguous();
+  f.latent_shape = {vae.config.tokens, vae.config.latent_dim};
   f.ids = cells.ids;
   f.labels = cells.labels;
   f.codes = cells.codes;

@@ -34,6 +34,12 @@ size_t dtype_size(const std::string& dtype) {
   return 0;
 }
 
+std::string json_string(const nlohmann::json& j, const std::string& key, const std::string& fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 const Blob* CheckpointFile::find(const std::string& name) const {
   for (auto& b : blobs)
     if (b.name == name) return &b;
@@ -67,15 +73,32 @@ void write_checkpoint(const std::string& path, const CheckpointFile& ckpt) {
   out.commit();
 }
 
+namespace {
+
+// Bytes of a tensor of `shape` and `dtype`, or 0 when the shape is negative
+// or its size overflows (a corrupt table).
+uint64_t tensor_bytes(const std::string& dtype, const std::vector<int64_t>& shape) {
+  uint64_t n = dtype_size(dtype);
+  for (auto d : shape) {
+    if (d < 0 || (d > 0 && n > (uint64_t(1) << 62) / uint64_t(d))) return 0;
+    n *= uint64_t(d);
+  }
+  return n;
+}
+
+}  // namespace
+
 CheckpointFile read_checkpoint(const std::string& path, bool blobs) {
   ByteReader in(path);
+  // A regular file's size bounds every size it declares (no allocation from a corrupt one).
+  const uint64_t limit = in.file_size().value_or(uint64_t(1) << 40);
   char magic[8];
   if (in.read(magic, 8) != 8 || memcmp(magic, kMagic, 8) != 0) fail(path, "not a scldm checkpoint");
   uint32_t version = 0;
   uint64_t len = 0;
   if (in.read(&version, 4) != 4 || in.read(&len, 8) != 8) fail(path, "truncated checkpoint");
   if (version > kVersion) fail(path, "checkpoint version " + std::to_string(version) + " is newer than this scldm reads");
-  if (len > (1ull << 30)) fail(path, "corrupt checkpoint header");
+  if (len > (1ull << 30) || len > limit) fail(path, "corrupt checkpoint header (declares more bytes than the file holds)");
   std::string json(len, '\0');
   if (in.read(json.data(), len) != len) fail(path, "truncated checkpoint");
   CheckpointFile ckpt;
@@ -84,19 +107,23 @@ CheckpointFile read_checkpoint(const std::string& path, bool blobs) {
   } catch (const nlohmann::json::exception&) {
     fail(path, "corrupt checkpoint header");
   }
+  if (!ckpt.meta.is_object()) fail(path, "corrupt checkpoint header");
   if (!blobs) return ckpt;
   uint32_t crc = 0;
   crc = crc_update(crc, kMagic, 8);
   crc = crc_update(crc, &version, 4);
   crc = crc_update(crc, &len, 8);
   crc = crc_update(crc, json.data(), json.size());
+  uint64_t left = limit > 24 + len ? limit - 24 - len : 0;
   try {
     for (auto& t : ckpt.meta.at("tensors")) {
       Blob b{t.at("name"), t.at("dtype"), t.at("shape").get<std::vector<int64_t>>(), {}};
       uint64_t bytes = t.at("bytes");
-      uint64_t expect = dtype_size(b.dtype);
-      for (auto d : b.shape) expect *= uint64_t(d);
-      if (expect != bytes || dtype_size(b.dtype) == 0) fail(path, "corrupt checkpoint: tensor " + b.name);
+      uint64_t expect = tensor_bytes(b.dtype, b.shape);
+      bool empty = expect == 0 && dtype_size(b.dtype) != 0 && bytes == 0;  // a legal 0-sized tensor
+      if ((expect != bytes && !empty) || dtype_size(b.dtype) == 0) fail(path, "corrupt checkpoint: tensor " + b.name);
+      if (bytes > left) fail(path, "truncated checkpoint (tensor " + b.name + " goes past the end)");
+      left -= bytes;
       b.bytes.resize(bytes);
       if (in.read(b.bytes.data(), bytes) != bytes) fail(path, "truncated checkpoint");
       crc = crc_update(crc, b.bytes.data(), bytes);

@@ -36,6 +36,10 @@ CheckpointFile read_checkpoint(const std::string& path, bool blobs = true);
 
 size_t dtype_size(const std::string& dtype);
 
+// A string entry of JSON metadata, or `fallback` when it is absent or not a
+// string: a corrupt file must give our error, not the JSON library's.
+std::string json_string(const nlohmann::json& j, const std::string& key, const std::string& fallback = "");
+
 // FNV-1a 64 as 16 hex digits: model fingerprints.
 std::string fingerprint64(const std::vector<const std::string*>& parts);
 // FNV-1a over the listed meta entries and every blob whose name starts with

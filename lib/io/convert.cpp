@@ -74,7 +74,10 @@ class MtxSink : public CountSink {
  public:
   MtxSink(const CountSchema& schema, const ConvertOptions& opt)
       : out_(opt.output, false), bytes_(out_.fd(), out_.path()), mtx_(bytes_, schema.genes.size()), labels_(schema.labels) {
-    if (out_.is_stdout()) return;  // the matrix alone
+    if (out_.is_stdout()) {
+      warn("Matrix Market on standard output: the matrix alone; -o FILE.mtx also writes the gene and cell names");
+      return;
+    }
     genes_ = std::make_unique<OutputFile>(companion(opt.output, ".genes.tsv"), false);
     ByteWriter g(genes_->fd(), genes_->path());
     for (auto& gene : schema.genes) {

@@ -122,8 +122,12 @@ void FrameReader::open(std::optional<uint64_t> n_rows, const std::string& matrix
   }
   size_t first = 0, again = first_duplicate(order, &first);
   if (again != std::string::npos) fail(file_name_, group_ + ": column '" + order[again] + "' is listed twice");
-  for (auto& name : order)
-    if (!name.empty() && h5::exists(g, name)) columns_.push_back(describe(name));
+  for (auto& name : order) {
+    // anndata refuses a file whose column-order names a column it lacks.
+    if (name.empty() || !h5::exists(g, name))
+      fail(file_name_, group_ + ": column-order names '" + name + "', which is not in the dataframe");
+    columns_.push_back(describe(name));
+  }
 }
 
 void FrameReader::check_rows(hid_t dset, const std::string& path) const {

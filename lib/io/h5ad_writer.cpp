@@ -162,8 +162,20 @@ void H5adWriter::write(const CountBlock& block) {
   for (size_t i = 0; i < n; ++i) check_text(name_, "cell id " + std::to_string(n_cells_ + i), block.ids[i]);
   uint64_t nnz = block.genes.size();
   if (!wide_ && nnz_ + nnz > opt_.int32_limit) promote_indices();
-  std::vector<float> values = block.means.empty() ? std::vector<float>(block.counts.begin(), block.counts.end()) : block.means;
-  data_->append(values.data(), values.size());
+  if (!double_data_ && block.means.empty())
+    for (uint32_t c : block.counts)
+      if (c > (1u << 24)) {
+        promote_data();
+        break;
+      }
+  if (double_data_) {
+    std::vector<double> values = block.means.empty() ? std::vector<double>(block.counts.begin(), block.counts.end())
+                                                     : std::vector<double>(block.means.begin(), block.means.end());
+    data_->append(values.data(), values.size());
+  } else {
+    std::vector<float> values = block.means.empty() ? std::vector<float>(block.counts.begin(), block.counts.end()) : block.means;
+    data_->append(values.data(), values.size());
+  }
   if (wide_) {
     std::vector<int64_t> genes(block.genes.begin(), block.genes.end()), indptr(n);
     for (size_t i = 0; i < n; ++i) indptr[i] = int64_t(nnz_ + block.indptr[i + 1]);
@@ -196,29 +208,40 @@ void H5adWriter::write(const CountBlock& block) {
   n_cells_ += n;
 }
 
-// scipy wants indices and indptr of one type; past int32 both become int64.
-// Streaming, the total is unknown in advance: the int32 datasets written so
-// far are copied (this happens only past 2^31 non-zeros).
-void H5adWriter::promote_indices() {
+// Rewrites dataset X/<name> (`appender`) as `type`: a streaming writer learns
+// only as it goes that it needs a wider type.
+template <typename T>
+void H5adWriter::widen(std::unique_ptr<h5::Appender>& appender, const std::string& name, h5::Appender::Type type,
+                       uint64_t chunk) {
   h5::Handle x = h5::open_group(file_, "X", name_);
-  auto widen = [&](std::unique_ptr<h5::Appender>& narrow, const std::string& name, uint64_t chunk) {
-    std::string temp = name + "-int64";
-    auto wide = std::make_unique<h5::Appender>(x, temp, h5::Appender::Type::i64, chunk);
-    const uint64_t step = 1 << 22, total = narrow->size();
-    for (uint64_t start = 0; start < total; start += step) {
-      auto v = h5::read<int64_t>(narrow->dataset(), start, std::min(step, total - start));
-      wide->append(v.data(), v.size());
-    }
-    narrow->close();
-    narrow.reset();
-    if (H5Ldelete(x, name.c_str(), H5P_DEFAULT) < 0 ||
-        H5Lmove(x, temp.c_str(), x, name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
-      fail(name_, "X/" + name + ": cannot rewrite as int64");
-    narrow = std::move(wide);
-  };
-  widen(indices_, "indices", 1 << 16);
-  widen(indptr_, "indptr", 1 << 14);
+  std::string temp = name + "-wide";
+  auto wide = std::make_unique<h5::Appender>(x, temp, type, chunk);
+  const uint64_t step = 1 << 22, total = appender->size();
+  for (uint64_t start = 0; start < total; start += step) {
+    auto v = h5::read<T>(appender->dataset(), start, std::min(step, total - start));
+    wide->append(v.data(), v.size());
+  }
+  appender->close();
+  appender.reset();
+  if (H5Ldelete(x, name.c_str(), H5P_DEFAULT) < 0 ||
+      H5Lmove(x, temp.c_str(), x, name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
+    fail(name_, "X/" + name + ": cannot rewrite as a wider type");
+  set_encoding(wide->dataset(), "array", "0.2.0");
+  appender = std::move(wide);
+}
+
+// scipy wants indices and indptr of one type; past int32 both become int64
+// (only past 2^31 non-zeros, so the copy is rare).
+void H5adWriter::promote_indices() {
+  widen<int64_t>(indices_, "indices", h5::Appender::Type::i64, 1 << 16);
+  widen<int64_t>(indptr_, "indptr", h5::Appender::Type::i64, 1 << 14);
   wide_ = true;
+}
+
+// float32 holds whole numbers exactly up to 2^24: larger counts need float64.
+void H5adWriter::promote_data() {
+  widen<double>(data_, "data", h5::Appender::Type::f64, 1 << 16);
+  double_data_ = true;
 }
 
 void H5adWriter::finish() {

@@ -38,7 +38,10 @@ class H5adWriter {
   bool wide_indices() const { return wide_; }
 
  private:
+  template <typename T>
+  void widen(std::unique_ptr<h5::Appender>& appender, const std::string& name, h5::Appender::Type type, uint64_t chunk);
   void promote_indices();  // rewrites X/indices and X/indptr as int64
+  void promote_data();     // rewrites X/data as float64
   std::string path_, name_;  // the file HDF5 writes; its name in messages
   H5adWriterOptions opt_;
   h5::Handle file_;
@@ -48,6 +51,7 @@ class H5adWriter {
   std::vector<std::unique_ptr<h5::Appender>> codes_;
   uint64_t n_cells_ = 0, nnz_ = 0;
   bool wide_ = false;  // int64 indices and indptr
+  bool double_data_ = false;  // float64 values (a count above 2^24)
   bool finished_ = false;
 };
 

@@ -75,11 +75,16 @@ StreamHeader StreamHeader::from_json(const nlohmann::json& j, const std::string&
   StreamHeader h;
   try {
     if (j.at("format") != "scldm-stream") fail(file, "not a scldm stream (format field)");
-    int version = j.at("version").get<int>();
+    if (!j.is_object()) fail(file, "bad stream header (not a JSON object)");
+    if (!j.at("version").is_number_integer() || j.at("version").get<int64_t>() < 1)
+      fail(file, "bad stream header (version is not a positive integer)");
+    int64_t version = j.at("version").get<int64_t>();
     if (version > kStreamVersion)
       fail(file, "stream format version " + std::to_string(version) + " is newer than this scldm reads (" +
                      std::to_string(kStreamVersion) + "); upgrade scldm");
     std::string kind = j.at("kind");
+    std::string dtype = j.value("dtype", kind == "counts" ? "uint32" : "float32");
+    if (dtype != (kind == "counts" ? "uint32" : "float32")) fail(file, "bad stream header (dtype '" + dtype + "' for " + kind + ")");
     if (kind == "counts") {
       h.kind = Kind::counts;
       h.genes = j.at("genes").get<std::vector<std::string>>();
@@ -95,9 +100,14 @@ StreamHeader StreamHeader::from_json(const nlohmann::json& j, const std::string&
                        " and " + std::to_string(again) + ")");
     } else if (kind == "latent") {
       h.kind = Kind::latent;
-      h.tokens = j.at("shape").at(0).get<int64_t>();
-      h.dim = j.at("shape").at(1).get<int64_t>();
-      if (h.tokens <= 0 || h.dim <= 0 || h.tokens * h.dim > (1 << 24)) fail(file, "bad latent shape in header");
+      const auto& shape = j.at("shape");
+      if (!shape.is_array() || shape.size() != 2 || !shape[0].is_number_integer() || !shape[1].is_number_integer())
+        fail(file, "bad latent shape in header (expected [tokens, dim])");
+      h.tokens = shape[0].get<int64_t>();
+      h.dim = shape[1].get<int64_t>();
+      // Each factor bounded first: the product must not overflow.
+      if (h.tokens <= 0 || h.dim <= 0 || h.tokens > (1 << 24) || h.dim > (1 << 24) || h.tokens * h.dim > (1 << 24))
+        fail(file, "bad latent shape in header");
     } else {
       fail(file, "unknown stream kind '" + kind + "'");
     }
@@ -105,6 +115,7 @@ StreamHeader StreamHeader::from_json(const nlohmann::json& j, const std::string&
     for (auto& l : j.at("labels")) {
       h.labels.push_back({l.at("name"), l.at("categories").get<std::vector<std::string>>()});
       const LabelColumn& col = h.labels.back();
+      if (col.name.empty()) fail(file, "a label has an empty name in the stream header");
       size_t first = 0, again = first_duplicate(col.categories, &first);
       if (again != std::string::npos)
         fail(file, "label '" + col.name + "': duplicate category '" + col.categories[again] + "' in the stream header");
@@ -112,9 +123,9 @@ StreamHeader StreamHeader::from_json(const nlohmann::json& j, const std::string&
     }
     size_t first = 0, again = first_duplicate(names, &first);
     if (again != std::string::npos) fail(file, "two labels are named '" + names[again] + "' in the stream header");
-    if (j.contains("provenance")) h.provenance = j["provenance"];
+    if (j.contains("provenance") && j["provenance"].is_object()) h.provenance = j["provenance"];
   } catch (const nlohmann::json::exception& e) {
-    fail(file, std::string("bad stream header: ") + e.what());
+    fail(file, "bad stream header (" + json_problem(e) + ")");
   }
   return h;
 }
@@ -132,7 +143,9 @@ struct StreamWriter::Impl {
   std::vector<double> library_size;
   std::vector<float> values;
   std::vector<char> raw, packed;
-  Impl(int fd, std::string name, int lvl) : out(fd, std::move(name)), level(lvl) {}
+  Impl(int fd, std::string name, int lvl) : out(fd, std::move(name)), level(lvl) {
+    if (!cctx) throw std::bad_alloc();
+  }
   ~Impl() { ZSTD_freeCCtx(cctx); }
   size_t raw_size() const {
     return id_bytes.size() + n * (4 + 4 * labels.size() + 8) + 4 * (nnz.size() + gene_deltas.size() + counts.size()) +
@@ -247,6 +260,7 @@ StreamReader::StreamReader(std::unique_ptr<ByteReader> in)
     : in_(std::move(in)),
       path_(in_->name()),
       dctx_(ZSTD_createDCtx(), [](void* p) { ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(p)); }) {
+  if (!dctx_) throw std::bad_alloc();
   read_header();
 }
 

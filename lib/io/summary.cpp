@@ -110,15 +110,17 @@ Summary summarise_h5ad(const OpenedInput& in, const H5adOptions& options, const 
   return h5::reading(in.path, [&] { return h5ad_summary(in, options, where); });
 }
 
-Summary summarise_checkpoint(const std::string& path) {
-  Summary s;
-  CheckpointFile ck = read_checkpoint(path);  // checks the CRC of the whole file
+namespace {
+
+// The description of a checkpoint into `f`; JSON library errors on a corrupt
+// one propagate to the caller.
+void describe_checkpoint(const std::string& path, const CheckpointFile& ck, Summary& s) {
   auto& f = s.facts;
   auto meta = nlohmann::ordered_json::parse(ck.meta.dump());
   f["file"] = path;
   f["format"] = "checkpoint";
-  f["kind"] = meta.value("kind", "?");
-  f["fingerprint"] = meta.value("fingerprint", "");
+  f["kind"] = json_string(ck.meta, "kind", "?");
+  f["fingerprint"] = json_string(ck.meta, "fingerprint");
   if (meta.contains("genes")) {
     auto& genes = meta["genes"];
     f["genes"] = genes.size();
@@ -128,8 +130,14 @@ Summary summarise_checkpoint(const std::string& path) {
   }
   if (meta.contains("attributes")) {  // a prior: its labels, guidance and VAE
     nlohmann::ordered_json attrs = nlohmann::ordered_json::array();
-    for (auto& a : meta["attributes"])
+    for (auto& a : meta["attributes"]) {
+      // Checked here: the renderer takes names and categories for strings.
+      if (!a.is_object() || !a["name"].is_string() || !a["categories"].is_array())
+        throw std::invalid_argument("malformed attributes");
+      for (auto& c : a["categories"])
+        if (!c.is_string()) throw std::invalid_argument("malformed attributes");
       attrs.push_back({{"name", a["name"]}, {"n", a["categories"].size()}, {"categories", a["categories"]}});
+    }
     f["attributes"] = attrs;
   }
   for (auto* key : {"guidance", "vae", "config", "step", "total_steps", "epoch", "best_val_nll", "best_val_loss", "metrics",
@@ -143,6 +151,19 @@ Summary summarise_checkpoint(const std::string& path) {
   f["parameters"] = params;
   f["tensor_bytes"] = bytes;
   f["valid"] = true;
+}
+
+}  // namespace
+
+Summary summarise_checkpoint(const std::string& path) {
+  Summary s;
+  CheckpointFile ck = read_checkpoint(path);  // checks the CRC of the whole file
+  try {
+    describe_checkpoint(path, ck, s);
+  } catch (const std::exception& e) {  // JSON library errors, malformed entries
+    s.facts = {{"file", path}, {"format", "checkpoint"}, {"valid", false}};
+    s.problem = path + ": bad description (" + json_problem(e) + ")";
+  }
   return s;
 }
 

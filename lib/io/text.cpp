@@ -23,7 +23,7 @@ void append_float(std::string& s, double v) {
 }
 
 const std::string& label_text(const std::vector<LabelColumn>& labels, const CellMetaBlock& b, size_t c, size_t i) {
-  static const std::string missing = "NA";
+  static const std::string missing;  // an empty field: pandas and R read it as missing
   int32_t code = b.labels[c][i];
   return code < 0 ? missing : labels[c].categories[size_t(code)];
 }

@@ -1,5 +1,8 @@
 #include "model/checkpoints.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "model/prior_description.hpp"
 #include "util/error.hpp"
 
@@ -75,10 +78,19 @@ void validate_classifier(const CheckpointFile& ck, const std::string& path) {
     std::string model = c.at("model");
     int64_t features = c.at("features"), hidden = c.at("hidden");
     int64_t classes = int64_t(ck.meta.at("classes").size());
-    if ((model != "logreg" && model != "mlp") || features <= 0 || classes <= 0 || (model == "mlp" && hidden <= 0))
+    if ((model != "logreg" && model != "mlp") || features <= 0 || classes <= 0 || (model == "mlp" && hidden <= 0) ||
+        (model == "logreg" && hidden != 0))
       fail(path, "bad classifier description");
     check_tensors(ck, classifier_tensors(model, features, hidden, classes), "param/", path);
     check_tensors(ck, {{"mean", {features}}, {"sd", {features}}}, "feature/", path);
+    const Blob* sd = ck.find("feature/sd");
+    const float* v = reinterpret_cast<const float*>(sd->bytes.data());
+    for (int64_t i = 0; i < features; ++i)
+      if (!(v[i] > 0)) fail(path, "feature/sd holds a value that is not positive");
+    auto classes_list = ck.meta.at("classes").get<std::vector<std::string>>();
+    std::sort(classes_list.begin(), classes_list.end());
+    if (std::adjacent_find(classes_list.begin(), classes_list.end()) != classes_list.end())
+      fail(path, "two classes share a name");
     return 0;
   });
 }
@@ -137,12 +149,22 @@ std::vector<TensorSpec> classifier_tensors(const std::string& model, int64_t fea
 
 void check_tensors(const CheckpointFile& ck, const std::vector<TensorSpec>& specs, const std::string& prefix,
                    const std::string& path) {
+  // Nothing more either: a tensor the configuration does not explain means an edited file.
+  for (auto& b : ck.blobs) {
+    if (b.name.rfind(prefix, 0) != 0) continue;
+    std::string name = b.name.substr(prefix.size());
+    if (std::none_of(specs.begin(), specs.end(), [&](const TensorSpec& s) { return s.name == name; }))
+      fail(path, "holds weights " + b.name + " that its configuration does not have");
+  }
   for (auto& spec : specs) {
     const Blob* b = ck.find(prefix + spec.name);
     if (!b) fail(path, "missing weights " + prefix + spec.name);
     if (b->dtype != "float32" || b->shape != spec.shape)
       fail(path, "weights " + prefix + spec.name + " are " + b->dtype + " " + shape_text(b->shape) + ", expected float32 " +
                      shape_text(spec.shape));
+    const float* v = reinterpret_cast<const float*>(b->bytes.data());
+    for (size_t i = 0; i < b->bytes.size() / sizeof(float); ++i)
+      if (!std::isfinite(v[i])) fail(path, "weights " + prefix + spec.name + " hold non-finite values");
   }
 }
 
@@ -157,20 +179,27 @@ std::string classifier_fingerprint(const CheckpointFile& ck) {
 }
 
 VaeConfig vae_description(const CheckpointFile& ck, const std::string& path, std::vector<std::string>* genes) {
-  std::string kind = ck.meta.value("kind", "?");
+  std::string kind = json_string(ck.meta, "kind", "?");
   if (kind != "vae") fail(path, "is a scldm checkpoint of kind '" + kind + "', not a VAE");
   return described(path, "VAE", [&] {
     VaeConfig c = VaeConfig::from_json(ck.meta.at("config"));
     c.validate();
     auto names = ck.meta.at("genes").get<std::vector<std::string>>();
     if (int64_t(names.size()) != c.n_genes || c.n_genes <= 0) fail(path, "gene list does not match the model size");
+    for (size_t g = 0; g < names.size(); ++g)
+      if (names[g].empty() || names[g].find('\0') != std::string::npos)
+        fail(path, "its vocabulary holds an empty or malformed gene name (gene " + std::to_string(g) + ")");
+    auto sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    auto dup = std::adjacent_find(sorted.begin(), sorted.end());
+    if (dup != sorted.end()) fail(path, "its vocabulary lists gene '" + *dup + "' twice");
     if (genes) *genes = std::move(names);
     return c;
   });
 }
 
 void validate_checkpoint(const CheckpointFile& ck, const std::string& path) {
-  std::string kind = ck.meta.value("kind", "?");
+  std::string kind = json_string(ck.meta, "kind", "?");
   std::string expected;
   if (kind == "vae") {
     check_tensors(ck, vae_tensors(vae_description(ck, path)), "param/", path);
@@ -184,7 +213,7 @@ void validate_checkpoint(const CheckpointFile& ck, const std::string& path) {
   } else {
     fail(path, "unknown checkpoint kind '" + kind + "'");
   }
-  if (ck.meta.value("fingerprint", "") != expected) fail(path, "fingerprint does not match the weights (corrupt?)");
+  if (json_string(ck.meta, "fingerprint") != expected) fail(path, "fingerprint does not match the weights (corrupt?)");
 }
 
 }  // namespace scldm

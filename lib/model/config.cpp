@@ -1,5 +1,7 @@
 #include "model/config.hpp"
 
+#include <cmath>
+
 #include "util/error.hpp"
 
 namespace scldm {
@@ -33,11 +35,16 @@ void VaeConfig::validate() const {
     if (!ok) throw UsageError(what);
   };
   need(embed > 0 && tokens > 0 && latent_dim > 0 && blocks >= 0, "--embed-dim, --latent-tokens, --latent-dim must be positive");
+  // Bounds far above any useful model keep a corrupt checkpoint from asking for absurd memory.
+  need(embed <= 65536 && tokens <= 65536 && latent_dim <= 65536 && blocks <= 256, "model sizes beyond the supported limits");
+  need(mlp_hidden >= 0 && mlp_hidden <= (1 << 20), "MLP width out of range");
+  need(n_genes >= 0 && n_genes <= (1 << 24), "gene count out of range");
+  need(std::isfinite(layernorm_eps) && layernorm_eps > 0, "LayerNorm eps must be positive");
   need(heads > 0 && embed % heads == 0, "--heads must divide --embed-dim");
   need(heads_cross > 0 && embed % heads_cross == 0, "cross-attention heads must divide --embed-dim");
   need(input == "scale" || input == "concat", "--input must be scale or concat");
-  need(beta >= 0, "--beta must be >= 0");
-  need(max_genes > 0, "--max-genes must be positive");
+  need(std::isfinite(beta) && beta >= 0, "--beta must be >= 0");
+  need(max_genes > 0 && max_genes <= (1 << 20), "--max-genes must be in [1, 1048576]");
 }
 
 VaeConfig vae_preset(const std::string& name) {
@@ -82,7 +89,13 @@ DitConfig DitConfig::from_json(const nlohmann::json& j) {
 }
 
 void DitConfig::validate() const {
-  if (width <= 0 || width % 2 != 0) throw UsageError("--width must be a positive even number");
+  if (width <= 0 || width % 2 != 0 || width > 65536) throw UsageError("--width must be a positive even number");
+  if (blocks > 256 || mlp_hidden < 0 || mlp_hidden > (1 << 20) || tokens > 65536 || latent_dim > 65536 ||
+      time_frequencies > 65536)
+    throw Error("model sizes beyond the supported limits");
+  if (!std::isfinite(layernorm_eps) || layernorm_eps <= 0) throw Error("LayerNorm eps must be positive");
+  for (auto c : classes)
+    if (c < 1 || c > (1 << 24)) throw Error("an attribute has no categories or too many");
   if (heads <= 0 || width % heads != 0) throw UsageError("--heads must divide --width");
   if (blocks < 0) throw UsageError("--blocks must be >= 0");
   if (tokens <= 0 || latent_dim <= 0) throw Error("the latents have no tokens");

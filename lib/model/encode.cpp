@@ -212,6 +212,10 @@ class DecodedSource : public CountSource {
         lib[g - begin] = library[size_t(i)];
       }
       auto dec = vae_.model->decode(z.to(opt_.device), lib.to(opt_.device));
+      auto finite = torch::isfinite(dec.mu).all(1).to(torch::kCPU);
+      for (int64_t g = lo; g < hi; ++g)
+        if (!finite[g - begin].item<bool>())
+          fail(path_, "record " + std::to_string(g + 1) + ": its latents decode to non-finite means (corrupt latents?)");
       for (int64_t g = lo; g < hi; ++g) {
         auto mu = dec.mu[g - begin];
         auto x = opt_.mean ? mu.to(torch::kCPU) : sample_nb_cell(mu, dec.theta, mix_seed(opt_.seed, uint64_t(g)));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "io/checkpoint.hpp"
 #include "util/error.hpp"
 
 namespace scldm {
@@ -17,9 +18,26 @@ void PriorDescription::to_meta(nlohmann::json& meta) const {
   meta["vae"] = {{"fingerprint", vae_fingerprint}, {"path", vae_path}};
 }
 
+namespace {
+
+// log L of a cell lies in [0, log 2^32]: anything else is a corrupt library model.
+void check_library(const nlohmann::json& library, const std::string& path) {
+  try {
+    for (auto& [key, g] : library.at("groups").items()) {
+      double mean = g.at("mean").get<double>(), sd = g.at("sd").get<double>();
+      if (!(mean >= 0 && mean <= 22.2) || !(sd >= 0 && sd <= 10) || g.at("n").get<int64_t>() < 1)
+        fail(path, "bad library-size model (group '" + key + "')");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, "bad library-size model (" + json_problem(e) + ")");
+  }
+}
+
+}  // namespace
+
 PriorDescription PriorDescription::from_meta(const nlohmann::json& meta, const std::string& path) {
-  if (meta.value("kind", "") != "prior")
-    fail(path, "is a scldm checkpoint of kind '" + meta.value("kind", "?") + "', not a prior");
+  if (json_string(meta, "kind") != "prior")
+    fail(path, "is a scldm checkpoint of kind '" + json_string(meta, "kind", "?") + "', not a prior");
   PriorDescription d;
   try {
     d.config = DitConfig::from_json(meta.at("config"));
@@ -45,7 +63,12 @@ PriorDescription PriorDescription::from_meta(const nlohmann::json& meta, const s
   for (size_t a = 0; a < d.attributes.size(); ++a) {
     if (int64_t(d.attributes[a].categories.size()) != d.config.classes[a]) fail(path, "attributes do not match the model");
     modules.push_back(attribute_module_name(d.attributes[a].name));
+    auto cats = d.attributes[a].categories;
+    std::sort(cats.begin(), cats.end());
+    auto dup = std::adjacent_find(cats.begin(), cats.end());
+    if (dup != cats.end()) fail(path, "attribute " + d.attributes[a].name + " lists '" + *dup + "' twice");
   }
+  check_library(d.library, path);
   std::sort(modules.begin(), modules.end());
   if (std::adjacent_find(modules.begin(), modules.end()) != modules.end()) fail(path, "two attributes share a name");
   return d;

@@ -16,7 +16,7 @@ LoadedPrior load_prior(const std::string& path, const torch::Device& device, boo
   p.file = read_checkpoint(path);
   p.description = PriorDescription::from_meta(p.file.meta, path);
   validate_checkpoint(p.file, path);  // tensor shapes and fingerprint, before building anything
-  p.fingerprint = p.file.meta.value("fingerprint", "");
+  p.fingerprint = json_string(p.file.meta, "fingerprint");
   p.model = Dit(p.description.config, p.description.attribute_names());
   p.ema = use_ema && p.file.find("ema/inp.weight") != nullptr;
   load_weights(*p.model, p.file, path, p.ema ? "ema/" : "param/");

@@ -7,12 +7,27 @@
 
 namespace scldm {
 
+namespace {
+
+// Names and values holding the key's separators are escaped, so that no two
+// label combinations share a key ("a, b=c" as a value would otherwise).
+std::string escaped(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == ',' || c == '=') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string group_key(const std::vector<Attribute>& attributes, const std::vector<int32_t>& codes, uint32_t mask) {
   std::string key;
   for (size_t a = 0; a < attributes.size(); ++a) {
     if (!(mask >> a & 1u)) continue;
     if (!key.empty()) key += ", ";
-    key += attributes[a].name + "=" + attributes[a].categories.at(size_t(codes[a]));
+    key += escaped(attributes[a].name) + "=" + escaped(attributes[a].categories.at(size_t(codes[a])));
   }
   return key;
 }

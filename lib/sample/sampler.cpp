@@ -27,7 +27,8 @@ torch::Tensor sample_latents(LoadedPrior& prior, const std::vector<std::vector<i
     double eps = torch::randn({1}, gen).item<double>();
     const auto& codes = requests[size_t(i)];
     LibraryGroup g = library_lookup(d.library, d.attributes, codes);
-    library_size[size_t(i)] = std::max(1.0, std::round(std::exp(g.mean + g.sd * eps)));
+    // Counts are uint32: a draw from the log-normal's far tail is held at that limit.
+    library_size[size_t(i)] = std::clamp(std::round(std::exp(g.mean + g.sd * eps)), 1.0, 4294967295.0);
     for (int64_t a = 0; a < A; ++a) labels[i][a] = codes[size_t(a)] < 0 ? d.config.classes[size_t(a)] : codes[size_t(a)];
   }
   auto out = torch::empty({n, m, D});

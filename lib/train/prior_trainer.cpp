@@ -154,8 +154,11 @@ class PriorTask : public TrainingTask {
   }
   void restore(const CheckpointFile& ck, const std::string& path) override {
     PriorDescription old = PriorDescription::from_meta(ck.meta, path);
-    if (old.config.to_json() != desc_.config.to_json()) fail(path, "its model sizes differ from the options given");
     if (old.attribute_names() != desc_.attribute_names()) fail(path, "was trained with other --condition attributes");
+    for (size_t a = 0; a < old.attributes.size(); ++a)
+      if (old.attributes[a].categories != desc_.attributes[a].categories)
+        fail(path, "was trained on other categories of " + old.attributes[a].name);
+    if (old.config.to_json() != desc_.config.to_json()) fail(path, "its model sizes differ from the options given");
     if (old.vae_fingerprint != desc_.vae_fingerprint)
       fail(path, "was trained on latents of another VAE (" + describe_vae(old.vae_fingerprint) + "; these latents: " +
                      describe_vae(desc_.vae_fingerprint) + ")");

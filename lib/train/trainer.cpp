@@ -88,7 +88,7 @@ void Loop::write_output() {
 void Loop::resume(torch::optim::AdamW& optimizer) {
   const std::string& path = opt_.resume;
   CheckpointFile ck = read_checkpoint(path);
-  std::string kind = ck.meta.value("kind", "?");
+  std::string kind = json_string(ck.meta, "kind", "?");
   if (kind != task_.kind())
     fail(path, "is a checkpoint of kind '" + kind + "', not a " + task_.kind() + " to resume");
   const Blob* ob = ck.find("optimizer");

@@ -157,6 +157,12 @@ size_t ByteReader::read(void* data, size_t n) {
   return got;
 }
 
+std::optional<uint64_t> ByteReader::file_size() const {
+  struct stat st;
+  if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return uint64_t(st.st_size);
+}
+
 size_t ByteReader::peek(void* data, size_t n) {
   while (end_ - pos_ < n && fill()) {
   }

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,8 @@ class ByteReader {
   size_t peek(void* data, size_t n);
   uint64_t offset() const { return offset_; }
   const std::string& name() const { return name_; }
+  // The size of a regular file; none for pipes, devices and standard input.
+  std::optional<uint64_t> file_size() const;
 
  private:
   bool fill();

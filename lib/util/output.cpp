@@ -67,9 +67,12 @@ bool is_locked(int fd) {
   return fcntl(fd, F_OFD_GETLK, &fl) != 0 || fl.l_type != F_UNLCK;
 }
 
-// ".NAME.tmp-XXXXXX" beside NAME: the temporary files of an output.
+// The temporary files of an output NAME are ".NAME.tmp-XXXXXX" beside it;
+// a long NAME is shortened so that the temporary name stays a legal one.
+std::string temp_prefix(const std::string& base) { return "." + base.substr(0, 200) + ".tmp-"; }
+
 bool is_temp_of(const std::string& entry, const std::string& base) {
-  const std::string prefix = "." + base + ".tmp-";
+  const std::string prefix = temp_prefix(base);
   return entry.size() == prefix.size() + 6 && entry.compare(0, prefix.size(), prefix) == 0;
 }
 
@@ -154,7 +157,7 @@ void OutputFile::open_direct(const std::string& target) {
 void OutputFile::open_beside(const std::string& target) {
   remove_stale_temps(target);
   std::string dir = directory_of(target);
-  std::string tmpl = dir + "/." + base_of(target) + ".tmp-XXXXXX";
+  std::string tmpl = dir + "/" + temp_prefix(base_of(target)) + "XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back(0);
   fd_ = mkostemp(buf.data(), O_CLOEXEC);
@@ -232,6 +235,19 @@ std::string make_spool_file(const std::string& what, int* fd) {
     at_exit = true;
   }
   return buf.data();
+}
+
+void check_output_path(const std::string& path) {
+  if (path == "-") return;
+  std::string target = follow_links(path);
+  struct stat st;
+  if (stat(target.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) fail(path, "is a directory");
+    return;
+  }
+  std::string dir = directory_of(target);
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) fail(path, "cannot create output: no folder " + dir);
+  if (access(dir.c_str(), W_OK) != 0) fail(path, "cannot create output: " + dir + " is not writable");
 }
 
 void copy_file(const std::string& from, const std::string& to, const std::string& name) {

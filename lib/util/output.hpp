@@ -36,6 +36,10 @@ class OutputFile {
   bool direct_ = false, committed_ = false;
 };
 
+// Fails now, naming `path`, when an output there could not be created
+// later (a directory, or a folder that does not exist): for long runs.
+void check_output_path(const std::string& path);
+
 // Copies the bytes of the file `from` into the regular file `to`
 // (truncated); `name` is the output named in messages.
 void copy_file(const std::string& from, const std::string& to, const std::string& name);
