@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "io/h5ad_reader.hpp"
-#include "train/cells.hpp"
+#include "io/cell_set.hpp"
 
 namespace scldm {
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prior benchmarks (MODEL.md §3-5) on kang_ctrl_muscat, using the VAE that
+# Prior benchmarks (scldm-model(7)) on kang_ctrl_muscat, using the VAE that
 # `bench/vae.sh quality` trains on its 80 % split ($WORK/q.pt):
 #   quality     tiny prior on cell_type; conditional (--like test) and unconditional
 #               generation vs the real floor, vs N(0, I) latents through the same VAE,

@@ -1,4 +1,4 @@
-// Benchmark helpers for the prior (MODEL.md §3-4):
+// Benchmark helpers for the prior (scldm-model(7)):
 //   bench_prior solvers PRIOR.pt [CELLS]   solver x steps against a tight dopri5 reference
 //   bench_prior gaussian PRIOR.pt N OUT    latents drawn from N(0, I) (a VAE without the learned
 //                                          prior) with the prior's library sizes, as a latent stream
@@ -8,10 +8,10 @@
 #include <cstring>
 
 #include "io/stream.hpp"
-#include "sample/library.hpp"
+#include "spec/library.hpp"
 #include "sample/sampler.hpp"
-#include "train/batch.hpp"
-#include "util/files.hpp"
+#include "model/batch.hpp"
+#include "util/output.hpp"
 
 using namespace scldm;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# VAE benchmarks on kang_ctrl_muscat (MODEL.md §2; issue: fit-vae):
+# VAE benchmarks on kang_ctrl_muscat (scldm-model(7), THE AUTOENCODER; issue: fit-vae):
 #   1. step profile and FLOPs (bench_vae), 1 and 2 threads
 #   2. glibc malloc trimming: 20 steps with and without scldm's mallopt
 #   3. the target: 10 epochs of --preset base on all 9,809 cells

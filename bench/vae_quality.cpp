@@ -1,4 +1,4 @@
-// Reconstruction quality of a trained VAE on held-out cells (MODEL.md §5),
+// Reconstruction quality of a trained VAE on held-out cells (scldm-model(7), EVALUATION),
 // next to the best cell-independent NB baseline: mu = (gene's share of all
 // training counts) x library size, per-gene theta fitted by maximum
 // likelihood on the training cells.
@@ -6,11 +6,11 @@
 #include <cmath>
 #include <cstdio>
 
-#include "eval/recon.hpp"
+#include "model/reconstruction.hpp"
 #include "bench/cells.hpp"
 #include "io/h5ad_reader.hpp"
-#include "model/encode.hpp"
-#include "train/batch.hpp"
+#include "model/infer.hpp"
+#include "model/batch.hpp"
 
 using namespace scldm;
 

@@ -12,7 +12,7 @@
 
 #include "io/h5ad_reader.hpp"
 #include "model/vae.hpp"
-#include "train/batch.hpp"
+#include "model/batch.hpp"
 
 using namespace scldm;
 using Clock = std::chrono::steady_clock;

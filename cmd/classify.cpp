@@ -2,12 +2,13 @@
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
 #include "eval/classifier.hpp"
+#include "io/cell_set.hpp"
 #include "io/open.hpp"
 #include "io/stream.hpp"
 #include "io/text.hpp"
-#include "model/encode.hpp"
+#include "model/vae_io.hpp"
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/output.hpp"
 #include "util/log.hpp"
 
 namespace scldm {
@@ -40,9 +41,9 @@ int train(const Invocation& inv, const torch::Device& device) {
   if (!inv.args.has("label")) throw UsageError("--train needs --label KEY (the label to learn)");
   if (!inv.args.positionals().empty()) throw UsageError("DATA is for prediction; with --train give only --train FILE");
   ClassifierOptions o;
-  o.kind = inv.args.text("model", "logreg");
+  o.kind = inv.args.text("model", cli::table_default);
   if (o.kind != "logreg" && o.kind != "mlp") throw UsageError("--model: when training, logreg or mlp (got '" + o.kind + "')");
-  o.test_fraction = inv.args.number_in("test-fraction", 0.2, 0, 0.9);
+  o.test_fraction = inv.args.number_in("test-fraction", cli::table_default, 0, 0.9);
   o.seed = uint64_t(inv.seed());
   std::string output = inv.output("clf.pt");
   if (output == "-") throw UsageError("the classifier is a file: give -o FILE");

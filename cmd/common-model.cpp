@@ -15,7 +15,7 @@ torch::Device setup_torch(const Invocation& inv) {
   // (bench/RESULTS.md), so the default is every core.
   int cores = int(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(int(inv.args.integer("threads", cores)));
-  std::string name = inv.args.text("device", "cpu");
+  std::string name = inv.args.text("device", cli::table_default);
   torch::Device device(torch::kCPU);
   try {
     device = torch::Device(name);
@@ -29,11 +29,11 @@ torch::Device setup_torch(const Invocation& inv) {
 }
 
 void read_training_options(const Invocation& inv, TrainingOptions& o) {
-  o.epochs = inv.args.integer_in("epochs", o.epochs, 1, 1 << 20);
+  o.epochs = inv.args.integer_in("epochs", cli::table_default, 1, 1 << 20);
   if (inv.args.has("max-steps")) o.max_steps = inv.args.integer_in("max-steps", 0, 1, int64_t(1) << 40);
-  o.batch_size = inv.args.integer_in("batch-size", o.batch_size, 1, 1 << 20);
-  o.lr = inv.args.number_in("lr", o.lr, 1e-12, 10);
-  o.val_fraction = inv.args.number_in("val-fraction", o.val_fraction, 0, 0.9);
+  o.batch_size = inv.args.integer_in("batch-size", cli::table_default, 1, 1 << 20);
+  o.lr = inv.args.number_in("lr", cli::table_default, 1e-12, 10);
+  o.val_fraction = inv.args.number_in("val-fraction", cli::table_default, 0, 0.9);
   o.seed = uint64_t(inv.seed());
   o.checkpoint_every = inv.args.integer_in("checkpoint-every", 0, 0, int64_t(1) << 40);
   o.output = inv.output(o.output);

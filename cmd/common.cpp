@@ -8,7 +8,7 @@
 #include "io/open.hpp"
 #include "io/select.hpp"
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/process.hpp"
 #include "util/log.hpp"
 #include "util/provenance.hpp"
 
@@ -104,7 +104,7 @@ void apply_common_options(const cli::Args& args) {
   else if (args.count("verbose") >= 2) set_verbosity(Verbosity::debug);
   else if (args.count("verbose") == 1) set_verbosity(Verbosity::verbose);
   args.integer_in("threads", 1, 1, 1024);
-  std::string device = args.text("device", "cpu");
+  std::string device = args.text("device", cli::table_default);
   bool cuda_index = device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
                     device.find_first_not_of("0123456789", 5) == std::string::npos;
   if (device != "cpu" && device != "cuda" && !cuda_index)

@@ -20,7 +20,7 @@ struct Invocation {
   cli::Args args;
   std::string input(size_t i = 0, const std::string& fallback = "-") const;
   std::string output(const std::string& fallback) const { return args.text("output", fallback); }
-  int64_t seed() const { return args.integer("seed", 0); }
+  int64_t seed() const { return args.integer("seed", cli::table_default); }
 };
 
 using Runner = std::function<int(const Invocation&)>;

@@ -7,7 +7,8 @@
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
 #include "io/convert.hpp"
-#include "model/encode.hpp"
+#include "pipeline/decode.hpp"
+#include "util/paths.hpp"
 #include "util/error.hpp"
 #include "util/lines.hpp"
 #include "util/log.hpp"
@@ -61,7 +62,7 @@ int run_decode(const Invocation& inv) {
     warn(input + ": " + why);
   }
   DecodeOptions opt;
-  opt.batch_size = inv.args.integer_in("batch-size", 256, 1, 1 << 20);
+  opt.batch_size = inv.args.integer_in("batch-size", cli::table_default, 1, 1 << 20);
   opt.seed = uint64_t(inv.seed());
   opt.library_size = inv.args.number_in("library-size", 0, 0, 4294967295.0);
   opt.mean = inv.args.has("mean");

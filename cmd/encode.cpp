@@ -3,7 +3,8 @@
 
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
-#include "model/encode.hpp"
+#include "pipeline/encode.hpp"
+#include "util/paths.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/text.hpp"
@@ -24,7 +25,7 @@ int run_encode(const Invocation& inv) {
   if (cells.unmatched_genes)
     note(input + ": " + std::to_string(cells.unmatched_genes) + " genes are not in the VAE's vocabulary (ignored)");
   EncodeOptions opt;
-  opt.batch_size = inv.args.integer_in("batch-size", 256, 1, 1 << 20);
+  opt.batch_size = inv.args.integer_in("batch-size", cli::table_default, 1, 1 << 20);
   opt.seed = uint64_t(inv.seed());
   opt.device = device;
   if (inv.args.has("labels")) {

@@ -7,12 +7,12 @@
 #include "cmd/runners-model.hpp"
 #include "eval/classifier.hpp"
 #include "eval/generation.hpp"
-#include "eval/reconstruct.hpp"
+#include "model/reconstruction.hpp"
 #include "eval/svg.hpp"
 #include "io/open.hpp"
-#include "model/encode.hpp"
+#include "model/vae_io.hpp"
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/output.hpp"
 #include "util/log.hpp"
 #include "util/text.hpp"
 
@@ -207,11 +207,11 @@ int run_eval(const Invocation& inv) {
   if (inv.args.has("plot") && inv.args.text("plot") == inv.output("-"))
     throw UsageError("--plot and -o name the same file");
   GenerationEvalOptions o;
-  o.hvg = inv.args.integer_in("hvg", 2000, 2, 1 << 20);
-  o.components = inv.args.integer_in("components", 30, 2, 1000);
-  o.max_cells = inv.args.integer_in("max-cells", 5000, 4, 1 << 24);
-  o.knn = inv.args.integer_in("knn", 5, 1, 1000);
-  o.w2 = inv.args.text("w2", "exact");
+  o.hvg = inv.args.integer_in("hvg", cli::table_default, 2, 1 << 20);
+  o.components = inv.args.integer_in("components", cli::table_default, 2, 1000);
+  o.max_cells = inv.args.integer_in("max-cells", cli::table_default, 4, 1 << 24);
+  o.knn = inv.args.integer_in("knn", cli::table_default, 1, 1000);
+  o.w2 = inv.args.text("w2", cli::table_default);
   o.seed = uint64_t(inv.seed());
   o.by = inv.args.text("by");
   auto [real, gen] = load_pair(inv, real_path, gen_path);

@@ -5,7 +5,8 @@
 #include "io/checkpoint.hpp"
 #include "io/open.hpp"
 #include "io/select.hpp"
-#include "model/encode.hpp"
+#include "model/infer.hpp"
+#include "util/paths.hpp"
 #include "train/prior_trainer.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -30,13 +31,16 @@ PriorSetup setup_from_options(const Invocation& inv, PriorTrainOptions& opt) {
     std::string path = inv.args.text("resume");
     resumed = PriorDescription::from_meta(read_checkpoint(path, false).meta, path);
   }
-  s.config = resume && !inv.args.has("preset") ? resumed.config : dit_preset(inv.args.text("preset", "base"));
+  s.config = resume && !inv.args.has("preset") ? resumed.config : dit_preset(inv.args.text("preset", cli::table_default));
   s.config.width = inv.args.integer_in("width", s.config.width, 2, 1 << 16);
   s.config.blocks = inv.args.integer_in("blocks", s.config.blocks, 0, 256);
   s.config.heads = inv.args.integer_in("heads", s.config.heads, 1, 1 << 10);
-  opt.strategy = inv.args.text("strategy", resume ? resumed.strategy : opt.strategy);
-  opt.cfg_dropout = inv.args.number_in("cfg-dropout", resume ? resumed.cfg_dropout : opt.cfg_dropout, 0, 1);
-  opt.ema_decay = inv.args.number_in("ema-decay", resume ? resumed.ema_decay : opt.ema_decay, 0, 1);
+  // Not given: the checkpoint's when resuming, else the table's default.
+  auto fresh = [&](const char* name) { return inv.args.has(name) || !resume; };
+  opt.strategy = fresh("strategy") ? inv.args.text("strategy", cli::table_default) : resumed.strategy;
+  opt.cfg_dropout =
+      fresh("cfg-dropout") ? inv.args.number_in("cfg-dropout", cli::table_default, 0, 1) : resumed.cfg_dropout;
+  opt.ema_decay = fresh("ema-decay") ? inv.args.number_in("ema-decay", cli::table_default, 0, 1) : resumed.ema_decay;
   s.conditions = inv.args.has("condition") || !resume ? inv.args.all("condition") : resumed.attribute_names();
   for (size_t i = 0; i < s.conditions.size(); ++i)
     for (size_t j = 0; j < i; ++j)

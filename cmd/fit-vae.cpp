@@ -1,6 +1,6 @@
 // scldm fit-vae: train the VAE on counts.
 #include "cmd/common-model.hpp"
-#include "model/checkpoints.hpp"
+#include "spec/checkpoints.hpp"
 #include "cmd/runners-model.hpp"
 #include "train/vae_trainer.hpp"
 #include "util/error.hpp"
@@ -14,11 +14,12 @@ namespace {
 // override them (and must then agree with a resumed checkpoint).
 VaeConfig config_from_options(const Invocation& inv) {
   VaeConfig c;
-  if (inv.args.has("resume") && !inv.args.has("preset")) {
+  const bool from_checkpoint = inv.args.has("resume") && !inv.args.has("preset");
+  if (from_checkpoint) {
     std::string path = inv.args.text("resume");
     c = vae_description(read_checkpoint(path, false), path);
   } else {
-    c = vae_preset(inv.args.text("preset", "base"));
+    c = vae_preset(inv.args.text("preset", cli::table_default));
   }
   auto size = [&](const char* name, int64_t& field) { field = inv.args.integer_in(name, field, 1, 1 << 16); };
   size("embed-dim", c.embed);
@@ -28,8 +29,9 @@ VaeConfig config_from_options(const Invocation& inv) {
   size("cross-heads", c.heads_cross);
   size("max-genes", c.max_genes);
   c.blocks = inv.args.integer_in("blocks", c.blocks, 0, 256);
-  c.beta = inv.args.number_in("beta", c.beta, 0, 1e6);
-  c.input = inv.args.text("input", c.input);
+  // Not given: the checkpoint's when resuming, else the table's default.
+  if (inv.args.has("beta") || !from_checkpoint) c.beta = inv.args.number_in("beta", cli::table_default, 0, 1e6);
+  if (inv.args.has("input") || !from_checkpoint) c.input = inv.args.text("input", cli::table_default);
   c.validate();
   return c;
 }

@@ -6,9 +6,10 @@
 #include "io/open.hpp"
 #include "io/stream.hpp"
 #include "io/summary.hpp"
-#include "model/checkpoints.hpp"
+#include "spec/checkpoints.hpp"
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/bytes.hpp"
+#include "util/output.hpp"
 
 namespace scldm {
 

@@ -7,7 +7,7 @@
 #include "io/h5ad_frame.hpp"
 #include "io/hdf5.hpp"
 #include "io/open.hpp"
-#include "model/encode.hpp"
+#include "util/paths.hpp"
 #include "sample/sampler.hpp"
 #include "util/error.hpp"
 #include "util/lines.hpp"
@@ -128,7 +128,7 @@ SampleRequests requests_from_options(const Invocation& inv, const PriorDescripti
   SampleRequests r;
   r.fixed = fixed_labels(inv, d);
   if (!like && !table) {
-    r.size = uint64_t(inv.args.integer_in("cells", 1000, 1, int64_t(1) << 40));
+    r.size = uint64_t(inv.args.integer_in("cells", cli::table_default, 1, int64_t(1) << 40));
     return r;
   }
   r.per_cell = like ? like_labels(inv.args.text("like"), d, ids) : table_labels(inv.args.text("conditions"), d);
@@ -179,11 +179,11 @@ int run_sample(const Invocation& inv) {
   SampleOptions opt;
   SampleRequests requests = requests_from_options(inv, d, opt.ids);
   opt.guidance = guidance_from_options(inv, d);
-  opt.solver.solver = inv.args.text("solver", "heun");
-  opt.solver.steps = inv.args.integer_in("steps", 50, 1, 1 << 20);
-  opt.solver.atol = inv.args.number_in("atol", 1e-5, 1e-12, 1);
-  opt.solver.rtol = inv.args.number_in("rtol", 1e-5, 0, 1);
-  opt.batch_size = inv.args.integer_in("batch-size", 256, 1, 1 << 20);
+  opt.solver.solver = inv.args.text("solver", cli::table_default);
+  opt.solver.steps = inv.args.integer_in("steps", cli::table_default, 1, 1 << 20);
+  opt.solver.atol = inv.args.number_in("atol", cli::table_default, 1e-12, 1);
+  opt.solver.rtol = inv.args.number_in("rtol", cli::table_default, 0, 1);
+  opt.batch_size = inv.args.integer_in("batch-size", cli::table_default, 1, 1 << 20);
   opt.seed = uint64_t(inv.seed());
   opt.device = device;
   opt.provenance = provenance(inv, {{"vae_fingerprint", d.vae_fingerprint},

@@ -3,7 +3,7 @@
 
 #include "cmd/runners.hpp"
 #include "io/convert.hpp"
-#include "sim/simulate.hpp"
+#include "io/simulate.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/text.hpp"
@@ -27,14 +27,14 @@ std::vector<std::string> names_option(const Invocation& inv, const std::string& 
 
 int run_simulate(const Invocation& inv) {
   SimulationParams p;
-  p.cells = inv.args.integer_in("cells", p.cells, 1, int64_t(1) << 32);
-  p.genes = inv.args.integer_in("genes", p.genes, 1, 1 << 20);
+  p.cells = inv.args.integer_in("cells", cli::table_default, 1, int64_t(1) << 32);
+  p.genes = inv.args.integer_in("genes", cli::table_default, 1, 1 << 20);
   if (inv.args.has("cell-types")) p.cell_types = names_option(inv, "cell-types");
   if (inv.args.has("conditions")) p.conditions = names_option(inv, "conditions");
-  p.library_mean = inv.args.number_in("library-size", p.library_mean, 1, 1e9);
-  p.type_de_fraction = inv.args.number_in("type-de", p.type_de_fraction, 0, 1);
-  p.stim_de_fraction = inv.args.number_in("stim-de", p.stim_de_fraction, 0, 1);
-  p.bcv = inv.args.number_in("bcv", p.bcv, 1e-3, 10);
+  p.library_mean = inv.args.number_in("library-size", cli::table_default, 1, 1e9);
+  p.type_de_fraction = inv.args.number_in("type-de", cli::table_default, 0, 1);
+  p.stim_de_fraction = inv.args.number_in("stim-de", cli::table_default, 0, 1);
+  p.bcv = inv.args.number_in("bcv", cli::table_default, 1e-3, 10);
   p.seed = uint64_t(inv.seed());
   SimulatedSource source(p);
   ConvertOptions out;

@@ -8,7 +8,8 @@
 
 #include "cmd/runners.hpp"
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/bytes.hpp"
+#include "util/output.hpp"
 #include "util/log.hpp"
 #include "util/provenance.hpp"
 

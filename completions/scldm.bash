@@ -194,7 +194,7 @@ _scldm() {
       case "$prev" in
         --train) _scldm_files 'h5ad|lat|scs'; return;;
         --label) return;;
-        --model) return;;
+        --model) COMPREPLY=($(compgen -W "logreg mlp" -- "$cur")); return;;
         --vae) _scldm_files 'pt'; return;;
         --test-fraction) return;;
         -o|--output) _scldm_files; return;;

@@ -169,7 +169,7 @@ complete -c scldm -n '__fish_seen_subcommand_from eval' -l help -s h -d 'print t
 
 complete -c scldm -n '__fish_seen_subcommand_from classify' -l train -r -a '(__fish_complete_suffix .h5ad .lat .scs)' -d 'labelled training cells'
 complete -c scldm -n '__fish_seen_subcommand_from classify' -l label -x -d 'label column to learn'
-complete -c scldm -n '__fish_seen_subcommand_from classify' -l model -x -d 'classifier to apply, or logreg / mlp when training'
+complete -c scldm -n '__fish_seen_subcommand_from classify' -l model -x -a 'logreg mlp' -d 'classifier to apply, or logreg / mlp when training'
 complete -c scldm -n '__fish_seen_subcommand_from classify' -l vae -r -a '(__fish_complete_suffix .pt)' -d 'VAE that encodes counts input'
 complete -c scldm -n '__fish_seen_subcommand_from classify' -l test-fraction -x -d 'labelled cells held out for the report'
 complete -c scldm -n '__fish_seen_subcommand_from classify' -l json -d 'print the report as JSON'

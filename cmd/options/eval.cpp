@@ -6,7 +6,8 @@ const cli::Command& command_eval() {
   using cli::Kind;
   static const cli::Command c = make_command(
       {"eval", "Analyse", "compare generated cells with real ones",
-       "Generation metrics (MODEL.md section 5): real and generated counts are normalised to 10^4 per cell on "
+       "Generation metrics (scldm-model(7), EVALUATION): real and generated counts are normalised to 10^4 per "
+       "cell on "
        "their shared genes and log1p-transformed; the --hvg genes with the largest variance of those values on the "
        "real cells are kept; PCA with --components components is fitted on the real cells and applied to both "
        "sets. In that space: W2 (exact optimal transport with uniform weights and squared Euclidean cost, solved "

@@ -8,7 +8,8 @@ const cli::Command& command_fit_prior() {
   condition.repeatable = true;
   static const cli::Command c = make_command(
       {"fit-prior", "Model", "train the flow-matching DiT prior on latents",
-       "Trains the stage-2 latent prior of scLDM (MODEL.md section 3): a DiT over the m latent tokens, trained by "
+       "Trains the stage-2 latent prior of scLDM (scldm-model(7), THE LATENT PRIOR): a DiT over the m latent tokens, "
+       "trained by "
        "flow matching with the linear interpolant (Z_t = t Z_1 + (1-t) Z_0, target velocity Z_1 - Z_0), "
        "conditioned on one class embedding per --condition attribute plus a time embedding through adaLN-Zero.\n"
        "Classifier-free guidance: with probability --cfg-dropout a cell's labels are replaced by the null label "

@@ -6,7 +6,8 @@ const cli::Command& command_fit_vae() {
   using cli::Kind;
   static const cli::Command c = make_command(
       {"fit-vae", "Model", "train the exchangeable transformer VAE on counts",
-       "Trains the stage-1 autoencoder of scLDM (MODEL.md section 2: gene-token encoder pooled by cross-attention "
+       "Trains the stage-1 autoencoder of scLDM (scldm-model(7), THE AUTOENCODER: gene-token encoder pooled by "
+       "cross-attention "
        "into m latent tokens, decoder back to every gene, negative binomial likelihood) on the counts of an h5ad "
        "file or counts stream. Cells without counts are skipped.\n"
        "A fixed fraction of cells (--val-fraction, chosen with --seed) is held out; after each epoch the "

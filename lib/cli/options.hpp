@@ -57,6 +57,15 @@ struct Command {
 // `output_help` says what -o writes, `output_default` where it goes.
 std::vector<Option> common_options(const std::string& output_help, const std::string& output_default);
 
+// Selects the accessors of Args that read the option table's default.
+struct TableDefault {};
+inline constexpr TableDefault table_default{};
+
+// A table's stated default as a value: an integer or number that parses,
+// or one of the option's choices. Empty when the default is a description
+// ("all cores", "stdout") that the runner works out.
+std::optional<std::string> literal_default(const Option& option);
+
 class Args {
  public:
   bool has(const std::string& name) const;
@@ -70,8 +79,18 @@ class Args {
   int64_t integer_in(const std::string& name, int64_t fallback, int64_t lo, int64_t hi) const;
   double number_in(const std::string& name, double fallback, double lo, double hi) const;
 
+  // The same, where an option not given takes the default its table states:
+  // the one place a default is written (tests/unit/cli_test.cpp checks that
+  // runners pass no fallback for an option whose table has one).
+  std::string text(const std::string& name, TableDefault) const;
+  int64_t integer(const std::string& name, TableDefault) const;
+  int64_t integer_in(const std::string& name, TableDefault, int64_t lo, int64_t hi) const;
+  double number_in(const std::string& name, TableDefault, double lo, double hi) const;
+
  private:
   friend Args parse(const Command&, const std::vector<std::string>&);
+  const std::string& table_default(const std::string& name) const;
+  const Command* command_ = nullptr;
   std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positionals_;
 };

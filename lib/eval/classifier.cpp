@@ -6,9 +6,9 @@
 #include <random>
 #include <sstream>
 
-#include "model/checkpoints.hpp"
-#include "model/vae_io.hpp"
-#include "train/batch.hpp"
+#include "spec/checkpoints.hpp"
+#include "model/weights.hpp"
+#include "model/batch.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -16,7 +16,6 @@ namespace scldm {
 
 namespace {
 
-using Indices = std::vector<size_t>;
 
 torch::nn::Sequential make_net(const std::string& kind, int64_t features, int64_t hidden, int64_t classes) {
   torch::nn::Sequential net;
@@ -52,17 +51,6 @@ void fit(torch::nn::Sequential& net, const torch::Tensor& x, const torch::Tensor
     return loss;
   };
   opt.step(closure);
-}
-
-// Stratification is not needed for the sizes here; a seeded permutation is.
-void split(size_t n, double fraction, uint64_t seed, Indices& kept, Indices& held) {
-  Indices all(n);
-  std::iota(all.begin(), all.end(), 0);
-  std::mt19937_64 rng(seed);
-  std::shuffle(all.begin(), all.end(), rng);
-  size_t h = size_t(std::floor(double(n) * fraction));
-  held.assign(all.begin(), all.begin() + long(h));
-  kept.assign(all.begin() + long(h), all.end());
 }
 
 }  // namespace
@@ -115,16 +103,72 @@ Classifier Classifier::from_checkpoint(const CheckpointFile& ck, const std::stri
   return c;
 }
 
+namespace {
+
+int label_column(const std::vector<LabelColumn>& labels, const std::string& label) {
+  int col = find_label_column(labels, label);
+  if (col >= 0) return col;
+  std::string list;
+  for (auto& l : labels) list += (list.empty() ? "" : ", ") + l.name;
+  throw UsageError("--label: no label '" + label + "' (labels: " + (list.empty() ? "none" : list) + ")");
+}
+
+// The labelled cells, cut into train, validation (both within `rest`) and test.
+struct LabelledSplit {
+  Indices rest, train, val, test;
+};
+
+LabelledSplit split_labelled(const std::vector<int64_t>& y, const Classifier& c, const ClassifierOptions& o) {
+  Indices labelled;
+  for (size_t i = 0; i < y.size(); ++i)
+    if (y[i] >= 0) labelled.push_back(i);
+  if (labelled.size() < 10) throw Error("too few labelled cells to train a classifier (" + std::to_string(labelled.size()) + ")");
+  std::vector<bool> seen(c.classes.size(), false);
+  for (size_t i : labelled) seen[size_t(y[i])] = true;
+  if (std::count(seen.begin(), seen.end(), true) < 2)
+    throw Error("the cells carry a single " + c.label + " (" + c.classes[size_t(y[labelled[0]])] + "): nothing to tell apart");
+  LabelledSplit s;
+  Indices rest;
+  // Stratification is not needed for the sizes here; a seeded permutation is.
+  split_permutation(labelled.size(), o.test_fraction, mix_seed(o.seed, 0x7E57), false, rest, s.test);
+  split_permutation(rest.size(), o.val_fraction, mix_seed(o.seed, 0x7A1), false, s.train, s.val);
+  auto pick = [&](const Indices& positions, const Indices& within) {
+    Indices out;
+    for (size_t p : positions) out.push_back(within[p]);
+    return out;
+  };
+  s.test = pick(s.test, labelled);
+  s.rest = pick(rest, labelled);
+  s.train = pick(s.train, s.rest);
+  s.val = pick(s.val, s.rest);
+  return s;
+}
+
+// Fits one network per l2 of the grid on the training cells; sets c.l2 to
+// the one with the lowest validation log-loss and returns the search.
+nlohmann::ordered_json search_l2(Classifier& c, const torch::Tensor& standard, const std::vector<int64_t>& y,
+                                 const LabelledSplit& s, const ClassifierOptions& o) {
+  double best_loss = INFINITY;
+  nlohmann::ordered_json search = nlohmann::ordered_json::array();
+  for (double l2 : o.l2_grid) {
+    torch::manual_seed(o.seed);
+    auto net = make_net(o.kind, c.features, o.hidden, int64_t(c.classes.size()));
+    fit(net, rows(standard, s.train), targets(y, s.train), l2, o.max_iter);
+    torch::NoGradGuard no_grad;
+    double loss = s.val.empty() ? 0
+        : torch::nn::functional::cross_entropy(net->forward(rows(standard, s.val)), targets(y, s.val)).item<double>();
+    search.push_back({{"l2", l2}, {"val_log_loss", loss}});
+    detail("l2 " + std::to_string(l2) + ": validation log-loss " + std::to_string(loss));
+    if (loss < best_loss) best_loss = loss, c.l2 = l2;
+  }
+  return search;
+}
+
+}  // namespace
+
 Classifier train_classifier(const CellFeatures& data, const std::string& label, const ClassifierOptions& o,
                             nlohmann::ordered_json& report) {
-  int col = find_label_column(data.labels, label);
-  if (col < 0) {
-    std::vector<std::string> names;
-    for (auto& l : data.labels) names.push_back(l.name);
-    std::string list;
-    for (auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    throw UsageError("--label: no label '" + label + "' (labels: " + (list.empty() ? "none" : list) + ")");
-  }
+  int col = label_column(data.labels, label);
   Classifier c;
   c.kind = o.kind;
   c.label = label;
@@ -134,57 +178,26 @@ Classifier train_classifier(const CellFeatures& data, const std::string& label, 
   c.latent_shape = data.latent_shape;
   c.vae_fingerprint = data.vae_fingerprint;
   c.vae_path = data.vae_path;
-  Indices labelled;
   std::vector<int64_t> y(data.codes[size_t(col)].begin(), data.codes[size_t(col)].end());
-  for (size_t i = 0; i < y.size(); ++i)
-    if (y[i] >= 0) labelled.push_back(i);
-  if (labelled.size() < 10) throw Error("too few labelled cells to train a classifier (" + std::to_string(labelled.size()) + ")");
-  std::vector<bool> seen(c.classes.size(), false);
-  for (size_t i : labelled) seen[size_t(y[i])] = true;
-  if (std::count(seen.begin(), seen.end(), true) < 2)
-    throw Error("the cells carry a single " + label + " (" + c.classes[size_t(y[labelled[0]])] + "): nothing to tell apart");
-  Indices rest, test, train, val;
-  split(labelled.size(), o.test_fraction, mix_seed(o.seed, 0x7E57), rest, test);
-  split(rest.size(), o.val_fraction, mix_seed(o.seed, 0x7A1), train, val);
-  auto pick = [&](const Indices& positions, const Indices& within) {
-    Indices out;
-    for (size_t p : positions) out.push_back(within[p]);
-    return out;
-  };
-  test = pick(test, labelled);
-  Indices rest_cells = pick(rest, labelled);
-  train = pick(train, rest_cells);
-  val = pick(val, rest_cells);
-  auto x_rest = rows(data.x, rest_cells);
+  LabelledSplit s = split_labelled(y, c, o);
+  auto x_rest = rows(data.x, s.rest);
   c.mean = x_rest.mean(0);
   c.sd = x_rest.std(0).clamp_min(1e-6);
   auto standard = (data.x - c.mean) / c.sd;
-  const int64_t C = int64_t(c.classes.size());
-  double best_loss = INFINITY;
-  nlohmann::ordered_json search = nlohmann::ordered_json::array();
-  for (double l2 : o.l2_grid) {
-    torch::manual_seed(o.seed);
-    auto net = make_net(o.kind, c.features, o.hidden, C);
-    fit(net, rows(standard, train), targets(y, train), l2, o.max_iter);
-    torch::NoGradGuard no_grad;
-    double loss = val.empty() ? 0 : torch::nn::functional::cross_entropy(net->forward(rows(standard, val)), targets(y, val)).item<double>();
-    search.push_back({{"l2", l2}, {"val_log_loss", loss}});
-    detail("l2 " + std::to_string(l2) + ": validation log-loss " + std::to_string(loss));
-    if (loss < best_loss) best_loss = loss, c.l2 = l2;
-  }
+  auto search = search_l2(c, standard, y, s, o);
   torch::manual_seed(o.seed);
-  c.net = make_net(o.kind, c.features, o.hidden, C);
-  fit(c.net, rows(standard, rest_cells), targets(y, rest_cells), c.l2, o.max_iter);
+  c.net = make_net(o.kind, c.features, o.hidden, int64_t(c.classes.size()));
+  fit(c.net, rows(standard, s.rest), targets(y, s.rest), c.l2, o.max_iter);
   c.net->eval();
   report["model"] = o.kind;
   report["label"] = label;
   report["l2"] = c.l2;
   report["l2_search"] = search;
-  report["cells"] = {{"train", train.size()}, {"validation", val.size()}, {"test", test.size()}};
-  if (!test.empty()) {
+  report["cells"] = {{"train", s.train.size()}, {"validation", s.val.size()}, {"test", s.test.size()}};
+  if (!s.test.empty()) {
     std::vector<int64_t> truth;
-    for (size_t i : test) truth.push_back(y[i]);
-    report["held_out"] = classification_report(truth, c.probabilities(rows(data.x, test)), c.classes);
+    for (size_t i : s.test) truth.push_back(y[i]);
+    report["held_out"] = classification_report(truth, c.probabilities(rows(data.x, s.test)), c.classes);
   }
   return c;
 }

@@ -1,4 +1,4 @@
-// Cell classification on frozen VAE latents (MODEL.md §5): multinomial
+// Cell classification on frozen VAE latents (scldm-model(7), EVALUATION): multinomial
 // logistic regression with an L2 penalty chosen on a validation split, or a
 // small MLP; and the report (accuracy, macro-F1, per-class precision and
 // recall, one-vs-rest ROC AUC, confusion matrix).

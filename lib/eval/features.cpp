@@ -3,7 +3,8 @@
 #include "io/checkpoint.hpp"
 #include "eval/classifier.hpp"
 #include "io/stream.hpp"
-#include "model/encode.hpp"
+#include "model/infer.hpp"
+#include "util/paths.hpp"
 #include "util/error.hpp"
 
 namespace scldm {

@@ -7,7 +7,7 @@
 
 #include "eval/metrics.hpp"
 #include "eval/ot.hpp"
-#include "train/batch.hpp"
+#include "model/batch.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -15,7 +15,6 @@ namespace scldm {
 
 namespace {
 
-using Indices = std::vector<size_t>;
 
 double total_counts(const CellSet& c, size_t i) {
   double s = 0;
@@ -39,12 +38,6 @@ std::pair<torch::Tensor, torch::Tensor> gene_moments(const CellSet& c, const Ind
   auto mean = torch::tensor(sum, torch::kFloat64) / double(which.size());
   auto var = (torch::tensor(sum2, torch::kFloat64) / double(which.size()) - mean.pow(2)).clamp_min(0);
   return {mean, var};
-}
-
-Indices shuffled(Indices v, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::shuffle(v.begin(), v.end(), rng);
-  return v;
 }
 
 Indices head(const Indices& v, size_t n) { return Indices(v.begin(), v.begin() + long(std::min(n, v.size()))); }
@@ -81,7 +74,7 @@ nlohmann::ordered_json compare(const CellSet& ca, const Indices& a, const torch:
 nlohmann::ordered_json evaluate_group(const CellSet& real, const Indices& real_cells, const CellSet& gen,
                                       const Indices& gen_cells, const PcaSpace& space, const GenerationEvalOptions& o,
                                       uint64_t seed) {
-  Indices r = shuffled(real_cells, mix_seed(seed, 1)), g = shuffled(gen_cells, mix_seed(seed, 2));
+  Indices r = shuffled_indices(real_cells, mix_seed(seed, 1)), g = shuffled_indices(gen_cells, mix_seed(seed, 2));
   size_t half = r.size() / 2;
   Indices a(r.begin(), r.begin() + long(half)), b(r.begin() + long(half), r.end());
   size_t k = std::min({a.size(), g.size(), size_t(o.max_cells)});

@@ -1,4 +1,4 @@
-// Generation metrics (MODEL.md §5): real and generated cells normalised to
+// Generation metrics (scldm-model(7), EVALUATION): real and generated cells normalised to
 // 10⁴ counts per cell and log1p-transformed on their shared genes; the
 // highly variable genes of the real cells; PCA fitted on the real cells and
 // applied to both; then two-sample metrics in that space, each next to the
@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "train/cells.hpp"
+#include "io/cell_set.hpp"
 
 namespace scldm {
 

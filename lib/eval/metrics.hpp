@@ -1,4 +1,4 @@
-// Two-sample metrics of MODEL.md §5 between real cells x [n, d] and generated
+// Two-sample metrics of scldm-model(7), EVALUATION between real cells x [n, d] and generated
 // cells y [m, d] (float64, in the PCA space of the real cells). All sums run
 // over blocks of rows, so memory stays O(block · (n + m)).
 #pragma once

@@ -1,5 +1,5 @@
 // Exact optimal transport between two point clouds with uniform weights and
-// squared Euclidean cost, solved by LEMON's network simplex (MODEL.md §5).
+// squared Euclidean cost, solved by LEMON's network simplex (scldm-model(7), EVALUATION).
 #pragma once
 #include <cstddef>
 

@@ -6,7 +6,8 @@
 #include <cstring>
 
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/bytes.hpp"
+#include "util/output.hpp"
 
 namespace scldm {
 namespace {

@@ -82,35 +82,43 @@ void H5adWriter::write_uns(const std::string& key, const nlohmann::json& tree) {
   write_uns_tree(uns, key, tree, name_);
 }
 
+namespace {
+
+// Everything that becomes a string or a name in the file, checked before
+// the file exists.
+void check_names(const std::string& name, const std::vector<std::string>& genes, const std::vector<LabelColumn>& labels) {
+  for (size_t g = 0; g < genes.size(); ++g) {
+    check_text(name, "gene name " + std::to_string(g), genes[g]);
+    if (genes[g].empty()) fail(name, "gene name " + std::to_string(g) + " is empty");
+  }
+  size_t first = 0, again = first_duplicate(genes, &first);
+  if (again != std::string::npos)
+    fail(name, "duplicate gene name '" + genes[again] + "' (genes " + std::to_string(first) + " and " +
+                    std::to_string(again) + ")");
+  std::vector<std::string> columns;
+  for (auto& l : labels) {
+    check_text(name, "label column name '" + make_valid_utf8(l.name) + "'", l.name);
+    if (l.name.empty() || l.name == "." || l.name.find('/') != std::string::npos || l.name == "_index" ||
+        l.name == "library_size")
+      fail(name, "'" + l.name + "' cannot name an obs column");
+    for (size_t c = 0; c < l.categories.size(); ++c)
+      check_text(name, "category " + std::to_string(c) + " of " + l.name, l.categories[c]);
+    again = first_duplicate(l.categories, &first);
+    if (again != std::string::npos) fail(name, l.name + ": duplicate category '" + l.categories[again] + "'");
+    columns.push_back(l.name);
+  }
+  again = first_duplicate(columns, &first);
+  if (again != std::string::npos) fail(name, "two label columns are named '" + columns[again] + "'");
+}
+
+}  // namespace
+
 H5adWriter::H5adWriter(const std::string& path, std::vector<std::string> genes, std::vector<LabelColumn> labels,
                        const nlohmann::json& provenance, H5adWriterOptions options)
     : path_(path), opt_(std::move(options)), genes_(std::move(genes)), labels_(std::move(labels)) {
   name_ = opt_.display_name.empty() ? path_ : opt_.display_name;
   opt_.int32_limit = std::min<uint64_t>(opt_.int32_limit, 2147483647);
-  // Everything that becomes a string or a name in the file, checked before
-  // the file exists.
-  for (size_t g = 0; g < genes_.size(); ++g) {
-    check_text(name_, "gene name " + std::to_string(g), genes_[g]);
-    if (genes_[g].empty()) fail(name_, "gene name " + std::to_string(g) + " is empty");
-  }
-  size_t first = 0, again = first_duplicate(genes_, &first);
-  if (again != std::string::npos)
-    fail(name_, "duplicate gene name '" + genes_[again] + "' (genes " + std::to_string(first) + " and " +
-                    std::to_string(again) + ")");
-  std::vector<std::string> columns;
-  for (auto& l : labels_) {
-    check_text(name_, "label column name '" + make_valid_utf8(l.name) + "'", l.name);
-    if (l.name.empty() || l.name == "." || l.name.find('/') != std::string::npos || l.name == "_index" ||
-        l.name == "library_size")
-      fail(name_, "'" + l.name + "' cannot name an obs column");
-    for (size_t c = 0; c < l.categories.size(); ++c)
-      check_text(name_, "category " + std::to_string(c) + " of " + l.name, l.categories[c]);
-    again = first_duplicate(l.categories, &first);
-    if (again != std::string::npos) fail(name_, l.name + ": duplicate category '" + l.categories[again] + "'");
-    columns.push_back(l.name);
-  }
-  again = first_duplicate(columns, &first);
-  if (again != std::string::npos) fail(name_, "two label columns are named '" + columns[again] + "'");
+  check_names(name_, genes_, labels_);
   wide_ = genes_.size() > opt_.int32_limit;
   file_ = h5::create_file(path_, name_);
   set_encoding(file_, "anndata", "0.1.0");

@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/process.hpp"
+#include "util/output.hpp"
 
 namespace scldm::h5 {
 

@@ -6,6 +6,7 @@
 
 #include "io/stream.hpp"
 #include "util/error.hpp"
+#include "util/temp.hpp"
 
 namespace scldm {
 namespace {

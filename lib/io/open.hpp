@@ -8,7 +8,7 @@
 
 #include "io/cells.hpp"
 #include "io/h5ad_reader.hpp"
-#include "util/files.hpp"
+#include "util/bytes.hpp"
 
 namespace scldm {
 

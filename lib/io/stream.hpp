@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/cells.hpp"
-#include "util/files.hpp"
+#include "util/bytes.hpp"
 
 namespace scldm {
 

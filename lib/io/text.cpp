@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "util/error.hpp"
+#include "util/temp.hpp"
 
 namespace scldm {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "io/cells.hpp"
-#include "util/files.hpp"
+#include "util/bytes.hpp"
 
 namespace scldm {
 

@@ -1,4 +1,4 @@
-// The latent DiT of MODEL.md §3: velocity v(z, t, labels) over the m latent
+// The latent DiT of scldm-model(7), THE LATENT PRIOR: velocity v(z, t, labels) over the m latent
 // tokens, conditioned by adaLN-Zero on a time embedding plus one class
 // embedding per attribute. Parameter names follow ../shared/golden/README.md
 // (inp, t1, t2, cls.<attribute>, blocks.<i>.{ada,qkv,o,w1,w2,w3}, final_ada,
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "model/config.hpp"
+#include "spec/config.hpp"
 
 namespace scldm {
 
@@ -44,7 +44,7 @@ torch::Tensor time_features(const torch::Tensor& t, int64_t frequencies);
 // 1-D sin-cos positions [m, W]: sin(p·ω_i) then cos(p·ω_i), ω_i = 10000^(−i/(W/2)).
 torch::Tensor sincos_positions(int64_t tokens, int64_t width);
 
-// Classifier-free guidance (MODEL.md §4). joint: v∅ + ω·(v(y) − v∅);
+// Classifier-free guidance (scldm-model(7), SAMPLING AND GUIDANCE). joint: v∅ + ω·(v(y) − v∅);
 // additive: v∅ + Σ_k ω_k·(v(y_k) − v∅). All branches go through one batched
 // forward pass. Cells whose labels are all null get v∅.
 struct Guidance {

@@ -1,6 +1,6 @@
 #include "model/prior_io.hpp"
 
-#include "model/vae_io.hpp"
+#include "model/weights.hpp"
 #include "util/error.hpp"
 
 namespace scldm {

@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "io/checkpoint.hpp"
-#include "model/checkpoints.hpp"
+#include "spec/checkpoints.hpp"
 #include "model/dit.hpp"
-#include "model/prior_description.hpp"
+#include "spec/prior_description.hpp"
 
 namespace scldm {
 

@@ -99,7 +99,7 @@ VaeImpl::VaeImpl(const VaeConfig& c) : config(c) {
   head = register_module("head", linear(c.embed, 1, true));
   theta = register_module("theta", torch::nn::Embedding(c.n_genes + 1, 1));
   torch::NoGradGuard no_grad;
-  theta->weight.fill_(1.0);  // MODEL.md: the per-gene parameter starts at 1
+  theta->weight.fill_(1.0);  // scldm-model(7): the per-gene parameter starts at 1
   emb->weight.normal_(0, 0.02);
   if (c.beta > 0) to_logvar = register_module("to_logvar", linear(c.embed, c.latent_dim));
   if (c.input == "concat") input_proj = register_module("input_proj", linear(2 * c.embed, c.embed));

@@ -1,11 +1,11 @@
-// The exchangeable transformer VAE of MODEL.md §2 in LibTorch. Parameter
+// The exchangeable transformer VAE of scldm-model(7), THE AUTOENCODER in LibTorch. Parameter
 // names follow the reference's state_dict (emb.weight, enc.0.a.q.weight, …),
 // so golden weights load by name. Attention is written out (no
 // scaled_dot_product_attention) to build against LibTorch 1.13 and 2.x.
 #pragma once
 #include <torch/torch.h>
 
-#include "model/config.hpp"
+#include "spec/config.hpp"
 
 namespace scldm {
 
@@ -81,7 +81,7 @@ struct VaeImpl : torch::nn::Module {
 };
 TORCH_MODULE(Vae);
 
-// log NB(x; mu, theta), elementwise, with 1e-8 inside the logs (MODEL.md §2).
+// log NB(x; mu, theta), elementwise, with 1e-8 inside the logs (scldm-model(7), THE AUTOENCODER).
 torch::Tensor nb_log_prob(const torch::Tensor& x, const torch::Tensor& mu, const torch::Tensor& theta);
 
 }  // namespace scldm

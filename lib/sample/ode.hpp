@@ -1,4 +1,4 @@
-// ODE solvers for dz/dt = f(z, t) from t = 0 to 1 (MODEL.md §4). Each row of
+// ODE solvers for dz/dt = f(z, t) from t = 0 to 1 (scldm-model(7), SAMPLING AND GUIDANCE). Each row of
 // the batch is its own problem with its own time: the adaptive solver picks
 // step sizes per row, so a cell's path does not depend on its batch. f is
 // always evaluated on every row (rows that have arrived stand still), so the

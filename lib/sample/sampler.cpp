@@ -5,10 +5,10 @@
 
 #include "io/stream.hpp"
 #include "model/cell_blocks.hpp"
-#include "sample/library.hpp"
-#include "train/batch.hpp"
+#include "spec/library.hpp"
+#include "model/batch.hpp"
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/output.hpp"
 #include "util/log.hpp"
 
 namespace scldm {

@@ -1,4 +1,4 @@
-// Generating latents from the prior (MODEL.md §4): per-cell noise and
+// Generating latents from the prior (scldm-model(7), SAMPLING AND GUIDANCE): per-cell noise and
 // library size from (seed, cell index), the guided flow integrated from
 // t = 0 to 1, written as a latent stream the decoder reads.
 #pragma once

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "io/stream.hpp"
-#include "model/config.hpp"
+#include "spec/config.hpp"
 #include "train/loop.hpp"
 
 namespace scldm {

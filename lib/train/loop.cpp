@@ -7,31 +7,21 @@
 #include <sstream>
 
 #include "io/checkpoint.hpp"
-#include "train/batch.hpp"
+#include "model/batch.hpp"
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/process.hpp"
 #include "util/log.hpp"
 #include "util/text.hpp"
 
 namespace scldm {
 
 void split_cells(size_t n, double fraction, uint64_t seed, Indices& train, Indices& val) {
-  Indices all(n);
-  std::iota(all.begin(), all.end(), 0);
-  std::mt19937_64 rng(mix_seed(seed, 0x5EED));
-  std::shuffle(all.begin(), all.end(), rng);
-  size_t n_val = size_t(std::floor(double(n) * fraction));
-  if (fraction > 0 && n_val == 0 && n > 1) n_val = 1;
-  val.assign(all.begin(), all.begin() + long(n_val));
-  train.assign(all.begin() + long(n_val), all.end());
+  split_permutation(n, fraction, mix_seed(seed, 0x5EED), true, train, val);
   std::sort(val.begin(), val.end());
 }
 
 Indices epoch_order(const Indices& train, uint64_t seed, int64_t epoch) {
-  Indices order = train;
-  std::mt19937_64 rng(mix_seed(seed, uint64_t(epoch) + 1));
-  std::shuffle(order.begin(), order.end(), rng);
-  return order;
+  return shuffled_indices(train, mix_seed(seed, uint64_t(epoch) + 1));
 }
 
 BatchOrder::BatchOrder(Indices train, uint64_t seed, int64_t batch_size)

@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace scldm {
+#include "util/indices.hpp"
 
-using Indices = std::vector<size_t>;
+namespace scldm {
 
 // What every training run takes (fit-vae and fit-prior share these options).
 struct TrainingOptions {

@@ -2,11 +2,10 @@
 
 #include <cmath>
 
-#include "model/vae_io.hpp"
-#include "sample/library.hpp"
-#include "train/batch.hpp"
+#include "model/weights.hpp"
+#include "spec/library.hpp"
+#include "model/batch.hpp"
 #include "util/error.hpp"
-#include "util/files.hpp"
 #include "util/log.hpp"
 
 namespace scldm {

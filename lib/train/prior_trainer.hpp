@@ -1,4 +1,4 @@
-// Training the latent prior (MODEL.md §3): flow matching with the linear
+// Training the latent prior (scldm-model(7), THE LATENT PRIOR): flow matching with the linear
 // interpolant, classifier-free guidance dropout (joint or additive), an EMA
 // of the weights, a fixed validation split with a fixed noise draw, best and
 // last checkpoints, in the shared loop (train/trainer.hpp). Every random draw

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <cstdio>
 
-#include "eval/reconstruct.hpp"
+#include "model/reconstruction.hpp"
 #include "model/vae_io.hpp"
-#include "train/batch.hpp"
+#include "model/batch.hpp"
 #include "util/error.hpp"
 
 namespace scldm {

@@ -1,11 +1,11 @@
-// Training the VAE (MODEL.md §2) in the shared loop (train/trainer.hpp):
+// Training the VAE (scldm-model(7), THE AUTOENCODER) in the shared loop (train/trainer.hpp):
 // NB negative log-likelihood of the counts (plus β·KL with a Gaussian
 // posterior), AdamW (0.9, 0.95), validation by reconstruction metrics.
 #pragma once
 #include <torch/torch.h>
 
-#include "model/config.hpp"
-#include "train/cells.hpp"
+#include "spec/config.hpp"
+#include "io/cell_set.hpp"
 #include "train/trainer.hpp"
 
 namespace scldm {

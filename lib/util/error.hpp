@@ -1,6 +1,8 @@
 // Errors carry a one-line message; main() prefixes "scldm <cmd>: " and maps
 // the type to the exit status (Error -> 1, UsageError -> 2).
 #pragma once
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -18,6 +20,9 @@ struct UsageError : std::runtime_error {
 [[noreturn]] inline void fail(const std::string& file, const std::string& problem) {
   throw Error(file + ": " + problem);
 }
+
+// The system's description of errno, for messages.
+inline std::string errno_text() { return std::strerror(errno); }
 
 // The message of a JSON library exception without its tag
 // ("[json.exception.out_of_range.403] key 'genes' not found" -> "key 'genes' not found").

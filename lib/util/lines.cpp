@@ -1,7 +1,7 @@
 #include "util/lines.hpp"
 
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/bytes.hpp"
 
 namespace scldm {
 

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "util/files.hpp"
+#include "util/process.hpp"
 
 namespace scldm {
 namespace {

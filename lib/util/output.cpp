@@ -12,17 +12,11 @@
 #include <vector>
 
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/temp.hpp"
 
 namespace scldm {
 namespace {
 
-// Paths to remove on a fatal signal or at exit. Fixed storage: the signal
-// handler may only call async-signal-safe functions.
-constexpr int kMaxTemps = 256;
-char g_temps[kMaxTemps][PATH_MAX];
-
-std::string errno_text() { return strerror(errno); }
 
 std::string directory_of(const std::string& path) {
   auto slash = path.rfind('/');
@@ -101,29 +95,6 @@ void sync_directory(const std::string& dir) {
 }
 
 }  // namespace
-
-void register_temp(const std::string& path) {
-  if (path.size() >= PATH_MAX) fail(path, "path too long");
-  for (auto& slot : g_temps)
-    if (slot[0] == 0) {
-      memcpy(slot, path.c_str(), path.size() + 1);
-      return;
-    }
-  fail(path, "too many temporary files at once (at most " + std::to_string(kMaxTemps) + ")");
-}
-
-void forget_temp(const std::string& path) {
-  for (auto& slot : g_temps)
-    if (path == slot) slot[0] = 0;
-}
-
-void remove_registered_temps() {
-  for (auto& slot : g_temps)
-    if (slot[0]) {
-      unlink(slot);
-      slot[0] = 0;
-    }
-}
 
 OutputFile::OutputFile(std::string path, bool binary) : path_(std::move(path)) {
   if (path_ == "-") {
@@ -219,22 +190,6 @@ void OutputFile::commit() {
     sync_directory(directory_of(target_));
   }
   committed_ = true;
-}
-
-std::string make_spool_file(const std::string& what, int* fd) {
-  const char* dir = getenv("TMPDIR");
-  std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/scldm-" + what + "-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back(0);
-  *fd = mkostemp(buf.data(), O_CLOEXEC);
-  if (*fd < 0) fail(tmpl, "cannot create a temporary file: " + errno_text());
-  register_temp(buf.data());
-  static bool at_exit = false;
-  if (!at_exit) {
-    atexit(remove_registered_temps);
-    at_exit = true;
-  }
-  return buf.data();
 }
 
 void check_output_path(const std::string& path) {

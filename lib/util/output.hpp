@@ -47,15 +47,4 @@ void copy_file(const std::string& from, const std::string& to, const std::string
 // Writes `text` to `path` ("-": standard output) through an OutputFile.
 void write_text_output(const std::string& path, const std::string& text);
 
-// Removes a temporary file at exit or on a fatal signal unless forgotten
-// first (forget_temp). Throws when too many are registered.
-void register_temp(const std::string& path);
-void forget_temp(const std::string& path);
-// Removes every registered temporary file (async-signal-safe).
-void remove_registered_temps();
-
-// A new temporary file in $TMPDIR (or /tmp), named scldm-<what>-XXXXXX and
-// removed at exit: returns its path and an open descriptor.
-std::string make_spool_file(const std::string& what, int* fd);
-
 }  // namespace scldm

@@ -15,7 +15,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 
 @test "every man page formats without groff warnings" {
   command -v groff >/dev/null || skip "groff is not installed"
-  for f in "$SCLDM_SOURCE_DIR"/man/*.[15]; do
+  for f in "$SCLDM_SOURCE_DIR"/man/*.[157]; do
     run groff -man -ww -z "$f"
     [ -z "$output" ] || { echo "$f: $output"; false; }
   done

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "eval/classifier.hpp"
-#include "model/checkpoints.hpp"
+#include "spec/checkpoints.hpp"
 #include "model/dit.hpp"
 #include "model/vae.hpp"
 

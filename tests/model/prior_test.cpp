@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "model/prior_io.hpp"
-#include "sample/library.hpp"
+#include "spec/library.hpp"
 #include "sample/sampler.hpp"
 #include "train/prior_trainer.hpp"
 

@@ -8,10 +8,10 @@
 
 #include "io/checkpoint.hpp"
 #include "model/vae.hpp"
-#include "model/encode.hpp"
+#include "model/infer.hpp"
 #include "model/vae_io.hpp"
-#include "train/cells.hpp"
-#include "train/batch.hpp"
+#include "io/cell_set.hpp"
+#include "model/batch.hpp"
 #include "train/vae_trainer.hpp"
 
 using namespace scldm;
@@ -331,3 +331,4 @@ TEST(Cells, LibrarySizeIsTheTotalOverTheVocabulary) {
   EXPECT_EQ(cells.unmatched_genes, 1u);
   EXPECT_EQ(cells.library_size[0], 7.0);
 }
+

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
+#include <regex>
 #include <set>
 
 #include "cli/options.hpp"
@@ -99,4 +102,75 @@ TEST(Tables, HelpManAndCompletionNameEveryOption) {
                           ".SH ENVIRONMENT", ".SH FILES", ".SH SEE ALSO"})
       EXPECT_NE(man.find(section), std::string::npos) << c->name << " " << section;
   }
+}
+
+TEST(Options, TableDefaultsAreReadFromTheTable) {
+  cli::Command c = toy();
+  c.options.push_back({0, "steps", Kind::integer, "INT", "steps", "50"});
+  c.options.push_back({0, "rate", Kind::number, "FLOAT", "rate", "all"});
+  auto a = cli::parse(c, {"in"});
+  EXPECT_EQ(a.text("solver", cli::table_default), "heun");
+  EXPECT_EQ(a.integer_in("steps", cli::table_default, 1, 100), 50);
+  EXPECT_THROW(a.integer_in("steps", cli::table_default, 60, 100), UsageError);  // the default is range-checked too
+  EXPECT_THROW(a.number_in("rate", cli::table_default, 0, 1), std::logic_error);  // "all" is no value
+  EXPECT_THROW(a.integer_in("cells", cli::table_default, 0, 1), std::logic_error);  // no default at all
+  auto given = cli::parse(c, {"in", "--steps", "7", "--solver", "euler"});
+  EXPECT_EQ(given.integer_in("steps", cli::table_default, 1, 100), 7);
+  EXPECT_EQ(given.text("solver", cli::table_default), "euler");
+}
+
+// Defaults are written once, in the option tables: a runner (cmd/*.cpp) that
+// passes a fallback for an option whose table states a value would write it
+// twice, and one that asks for the table's default of an option that states
+// none would fail at run time.
+TEST(Tables, RunnersTakeDefaultsFromTheTables) {
+  // The options a runner file may read: its command's, or every command's for the shared files.
+  auto options_of = [](const std::string& file) {
+    std::vector<const cli::Option*> out;
+    for (auto* c : all_commands())
+      if (file.rfind("common", 0) == 0 || c->name == file)
+        for (auto& o : c->options) out.push_back(&o);
+    return out;
+  };
+  const std::regex call(R"re(\.(text|integer|number|integer_in|number_in)\(\s*"([a-z0-9-]+)"\s*,\s*([^,)]+))re");
+  size_t checked = 0;
+  for (std::string file : {"classify.cpp", "common.cpp", "common-model.cpp", "common.hpp", "convert.cpp", "decode.cpp",
+                           "encode.cpp", "eval.cpp", "fit-prior.cpp", "fit-vae.cpp", "info.cpp", "sample.cpp",
+                           "simulate.cpp", "version.cpp"}) {
+    std::string path = std::string(SCLDM_SOURCE_DIR) + "/cmd/" + file;
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << path;
+    std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto options = options_of(file.substr(0, file.find('.')));
+    for (std::sregex_iterator m(source.begin(), source.end(), call), end; m != end; ++m) {
+      std::string name = (*m)[2], fallback = (*m)[3];
+      size_t tables = 0, stated = 0;
+      for (auto* o : options)
+        if (o->long_name == name) ++tables, stated += cli::literal_default(*o).has_value();
+      ASSERT_GT(tables, 0u) << path << ": --" << name << " is in no table it reads";
+      if (fallback.find("table_default") != std::string::npos)
+        EXPECT_EQ(stated, tables) << path << ": --" << name << " reads a default its table does not state";
+      else
+        EXPECT_EQ(stated, 0u) << path << ": --" << name << "'s default is written here and in its table";
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 40u);
+}
+
+TEST(Tables, StatedDefaultsAreValidValues) {
+  for (auto* c : all_commands())
+    for (auto& o : c->options) {
+      if (o.default_value.empty() || o.kind == Kind::flag) continue;
+      bool numeric = o.kind == Kind::integer || o.kind == Kind::number;
+      bool value = cli::literal_default(o).has_value();
+      // A number, a choice, or a description in words (no digits to be misread).
+      if (numeric || !o.choices.empty())
+        EXPECT_TRUE(value || o.default_value.find_first_of("0123456789") == std::string::npos)
+            << c->name << " --" << o.long_name << ": default '" << o.default_value << "'";
+      std::vector<std::string> argv{"--" + o.long_name, o.default_value};
+      for (auto& p : c->positionals)
+        if (!p.optional) argv.push_back("x");
+      if (value) EXPECT_NO_THROW(cli::parse(*c, argv)) << c->name << " --" << o.long_name << " rejects its own default";
+    }
 }

@@ -15,7 +15,10 @@
 #include "io/stream.hpp"
 #include "test_util.hpp"
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/bytes.hpp"
+#include "util/temp.hpp"
+#include "util/process.hpp"
+#include "util/output.hpp"
 #include "util/text.hpp"
 
 using namespace scldm;

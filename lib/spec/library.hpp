@@ -1,4 +1,4 @@
-// The library-size model of MODEL.md §3: mean and SD of log L per
+// The library-size model (scldm-model(7), THE LIBRARY-SIZE MODEL): mean and SD of log L per
 // combination of labels, with fall-back to coarser groups (fewer attributes)
 // and finally to all cells. Torch-free; stored as JSON in the prior.
 #pragma once
@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/config.hpp"
+#include "spec/config.hpp"
 
 namespace scldm {
 

@@ -1,4 +1,4 @@
-// Sizes of the VAE (MODEL.md §2). Torch-free so that `scldm info` and the
+// Sizes of the VAE (scldm-model(7), THE AUTOENCODER). Torch-free so that `scldm info` and the
 // option checks can read it.
 #pragma once
 #include <cstdint>
@@ -45,7 +45,7 @@ struct Attribute {
 // The DiT module name of an attribute's class table (module names cannot hold '.').
 std::string attribute_module_name(const std::string& attribute);
 
-// Sizes of the latent DiT (MODEL.md §3).
+// Sizes of the latent DiT (scldm-model(7), THE LATENT PRIOR).
 struct DitConfig {
   int64_t width = 256;       // W
   int64_t tokens = 16;       // m (from the VAE)

@@ -1,16 +1,9 @@
-#include "train/batch.hpp"
+#include "model/batch.hpp"
 
 #include <numeric>
 #include <random>
 
 namespace scldm {
-
-uint64_t mix_seed(uint64_t a, uint64_t b) {
-  uint64_t z = a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& which, int64_t max_genes, uint64_t seed,
                            const torch::Device& device, int64_t pad_to) {
@@ -28,8 +21,7 @@ EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& whic
   for (int64_t b = 0; b < B; ++b) {
     if (which[size_t(b)] == kPlaceholderCell) continue;
     size_t c = which[size_t(b)], n = cells.expressed(c), start = size_t(cells.indptr[c]);
-    order.resize(n);
-    std::iota(order.begin(), order.end(), 0);
+    order = iota_indices(n);
     if (int64_t(n) > max_genes) {  // a uniform subset, without replacement
       std::mt19937_64 rng(mix_seed(seed, c));
       for (int64_t k = 0; k < max_genes; ++k) std::swap(order[size_t(k)], order[k + rng() % (n - size_t(k))]);

@@ -6,7 +6,8 @@
 #include <torch/torch.h>
 
 #include "model/vae.hpp"
-#include "train/cells.hpp"
+#include "io/cell_set.hpp"
+#include "util/indices.hpp"
 
 namespace scldm {
 
@@ -24,7 +25,5 @@ torch::Tensor library_sizes(const CellSet& cells, const std::vector<size_t>& whi
 // Cell positions as an int64 index tensor (for index_select / index_copy_).
 torch::Tensor index_tensor(const std::vector<size_t>& which);
 
-// splitmix64: cheap, well-mixed seeds for per-cell and per-step generators.
-uint64_t mix_seed(uint64_t a, uint64_t b);
 
 }  // namespace scldm

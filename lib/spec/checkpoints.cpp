@@ -1,9 +1,9 @@
-#include "model/checkpoints.hpp"
+#include "spec/checkpoints.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "model/prior_description.hpp"
+#include "spec/prior_description.hpp"
 #include "util/error.hpp"
 
 namespace scldm {

@@ -1,4 +1,4 @@
-#include "sample/library.hpp"
+#include "spec/library.hpp"
 
 #include <cmath>
 #include <map>

@@ -1,4 +1,4 @@
-#include "sim/simulate.hpp"
+#include "io/simulate.hpp"
 
 #include <cmath>
 #include <random>

@@ -1,4 +1,4 @@
-#include "model/prior_description.hpp"
+#include "spec/prior_description.hpp"
 
 #include <algorithm>
 

@@ -1,13 +1,11 @@
-// Byte-level input and output, temporary spool files, signals and the
-// standard streams. Output files: util/output.hpp.
+// Buffered byte-level reading and writing over descriptors; every failure
+// names the file, and the reader knows its offset for format errors.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "util/output.hpp"
 
 namespace scldm {
 
@@ -59,36 +57,5 @@ class ByteReader {
   uint64_t offset_ = 0;
   bool eof_ = false;
 };
-
-// Copies what `in` has left to a temporary file (removed at exit) and
-// returns its path: HDF5 cannot read a pipe (standard input, a FIFO, a
-// process substitution). `name` is the input's name in messages.
-std::string spool_stdin_to_temp(ByteReader& in, const std::string& name = "-");
-
-// Ignore SIGPIPE (write errors are reported instead) and remove temporary
-// outputs on SIGINT/SIGTERM/SIGHUP.
-void install_signal_handlers();
-
-// While one is alive, a crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) is
-// reported as "<program>: <file>: <what>" with exit status 1 after the
-// temporary outputs are removed, instead of a core dump: for libraries that
-// may crash on corrupt input (libhdf5). They nest; the innermost speaks.
-class CrashContext {
- public:
-  CrashContext(const std::string& file, const std::string& what);
-  ~CrashContext();
-  CrashContext(const CrashContext&) = delete;
-  CrashContext& operator=(const CrashContext&) = delete;
-
- private:
-  int previous_;
-};
-
-// Closes stdout and turns a delayed write error into an Error.
-void close_stdout_or_throw();
-
-bool stdin_is_terminal();
-bool stderr_is_terminal();
-
 
 }  // namespace scldm

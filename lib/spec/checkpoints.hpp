@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "io/checkpoint.hpp"
-#include "model/config.hpp"
+#include "spec/config.hpp"
 
 namespace scldm {
 

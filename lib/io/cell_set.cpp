@@ -1,4 +1,4 @@
-#include "train/cells.hpp"
+#include "io/cell_set.hpp"
 
 #include <unordered_map>
 

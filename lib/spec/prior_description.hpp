@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/config.hpp"
+#include "spec/config.hpp"
 
 namespace scldm {
 

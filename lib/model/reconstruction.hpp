@@ -1,0 +1,35 @@
+// Reconstruction metrics of a VAE on cells (scldm-model(7), EVALUATION; the
+// paper's Table 1): NB negative log-likelihood per cell, and, on an NB sample
+// of the reconstruction, PCC per gene across cells and MSE, both on
+// log1p(CP10k), and the fraction of entries whose zero / non-zero state the
+// reconstruction gets right.
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "model/vae.hpp"
+#include "io/cell_set.hpp"
+
+namespace scldm {
+
+struct ReconMetrics {
+  double pcc = 0;        // mean over genes with variance on both sides (NaN-mean)
+  double mse = 0;
+  double zero_accuracy = 0;
+};
+
+// real and recon are row-major [n_cells, n_genes] counts.
+ReconMetrics recon_metrics(const float* real, const float* recon, size_t n_cells, size_t n_genes);
+
+struct ReconstructionResult {
+  double nll = 0;  // RE: NB negative log-likelihood per cell, summed over genes
+  ReconMetrics recon;
+  size_t cells = 0;
+};
+
+// Each cell's sample is drawn from its own (seed, cell) generator.
+ReconstructionResult evaluate_reconstruction(Vae& model, const CellSet& data, const std::vector<size_t>& which,
+                                             int64_t batch, uint64_t seed, const torch::Device& device);
+
+}  // namespace scldm

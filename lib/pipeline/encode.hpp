@@ -1,0 +1,15 @@
+// `scldm encode`'s outputs: a latent stream, or a copy of the input h5ad
+// with the latents added as obsm/X_scldm.
+#pragma once
+#include <string>
+
+#include "model/infer.hpp"
+
+namespace scldm {
+
+void encode_to_stream(LoadedVae& vae, const CellSet& cells, const std::string& output, const EncodeOptions& opt);
+// Copies the input h5ad and adds obsm/X_scldm (cells x m*D float32).
+void encode_into_h5ad_copy(LoadedVae& vae, const CellSet& cells, const std::string& input, const std::string& output,
+                           const EncodeOptions& opt);
+
+}  // namespace scldm
