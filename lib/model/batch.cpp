@@ -49,7 +49,8 @@ torch::Tensor dense_counts(const CellSet& cells, const std::vector<size_t>& whic
 
 torch::Tensor library_sizes(const CellSet& cells, const std::vector<size_t>& which, const torch::Device& device) {
   auto out = torch::empty({int64_t(which.size())}, torch::kFloat32);
-  for (size_t b = 0; b < which.size(); ++b) out[int64_t(b)] = float(cells.library_size[which[b]]);
+  float* p = out.data_ptr<float>();  // not out[b] = ...: one tensor operation per cell
+  for (size_t b = 0; b < which.size(); ++b) p[b] = float(cells.library_size[which[b]]);
   return out.to(device);
 }
 

@@ -6,6 +6,7 @@
 #include "model/cell_blocks.hpp"
 #include "model/batch.hpp"
 #include "model/infer.hpp"
+#include "util/indices.hpp"
 
 namespace scldm {
 namespace {
@@ -23,38 +24,81 @@ std::vector<double> log_cp10k(const float* x, size_t n, size_t g) {
 
 }  // namespace
 
-ReconMetrics recon_metrics(const float* real, const float* recon, size_t n, size_t g) {
-  ReconMetrics m;
-  auto a = log_cp10k(real, n, g), b = log_cp10k(recon, n, g);
-  double pcc_sum = 0, se = 0;
-  size_t pcc_n = 0, zero_right = 0;
-  for (size_t j = 0; j < g; ++j) {
+ReconAccumulator::ReconAccumulator(size_t n_genes)
+    : g_(n_genes), mean_a_(n_genes), mean_b_(n_genes), m2_a_(n_genes), m2_b_(n_genes), c_ab_(n_genes) {}
+
+void ReconAccumulator::add(const float* real, const float* recon, size_t k) {
+  if (k == 0) return;
+  auto a = log_cp10k(real, k, g_), b = log_cp10k(recon, k, g_);
+  const double n = double(n_), N = double(n_ + k), w = n * double(k) / N;
+  for (size_t j = 0; j < g_; ++j) {
     double ma = 0, mb = 0;
-    for (size_t i = 0; i < n; ++i) {
-      ma += a[i * g + j];
-      mb += b[i * g + j];
+    for (size_t i = 0; i < k; ++i) ma += a[i * g_ + j], mb += b[i * g_ + j];
+    ma /= double(k);
+    mb /= double(k);
+    double saa = 0, sbb = 0, sab = 0;
+    for (size_t i = 0; i < k; ++i) {
+      const double da = a[i * g_ + j] - ma, db = b[i * g_ + j] - mb;
+      saa += da * da, sbb += db * db, sab += da * db;
+      se_ += (a[i * g_ + j] - b[i * g_ + j]) * (a[i * g_ + j] - b[i * g_ + j]);
+      zero_right_ += (real[i * g_ + j] == 0) == (recon[i * g_ + j] == 0);
     }
-    ma /= double(n);
-    mb /= double(n);
-    double sab = 0, saa = 0, sbb = 0;
-    for (size_t i = 0; i < n; ++i) {
-      double da = a[i * g + j] - ma, db = b[i * g + j] - mb;
-      sab += da * db;
-      saa += da * da;
-      sbb += db * db;
-      se += (a[i * g + j] - b[i * g + j]) * (a[i * g + j] - b[i * g + j]);
-      zero_right += (real[i * g + j] == 0) == (recon[i * g + j] == 0);
-    }
-    if (saa > 0 && sbb > 0) {
-      pcc_sum += sab / std::sqrt(saa * sbb);
+    // Chan et al.'s merge of the block's centred sums into the running ones.
+    const double delta_a = ma - mean_a_[j], delta_b = mb - mean_b_[j];
+    mean_a_[j] += delta_a * double(k) / N;
+    mean_b_[j] += delta_b * double(k) / N;
+    m2_a_[j] += saa + delta_a * delta_a * w;
+    m2_b_[j] += sbb + delta_b * delta_b * w;
+    c_ab_[j] += sab + delta_a * delta_b * w;
+  }
+  n_ += k;
+}
+
+ReconMetrics ReconAccumulator::result() const {
+  ReconMetrics m;
+  double pcc_sum = 0;
+  size_t pcc_n = 0;
+  for (size_t j = 0; j < g_; ++j)
+    if (m2_a_[j] > 0 && m2_b_[j] > 0) {
+      pcc_sum += c_ab_[j] / std::sqrt(m2_a_[j] * m2_b_[j]);
       ++pcc_n;
     }
-  }
+  const double entries = double(n_) * double(g_);
   m.pcc = pcc_n ? pcc_sum / double(pcc_n) : NAN;
-  m.mse = se / double(n * g);
-  m.zero_accuracy = double(zero_right) / double(n * g);
+  m.mse = se_ / entries;
+  m.zero_accuracy = double(zero_right_) / entries;
   return m;
 }
+
+ReconMetrics recon_metrics(const float* real, const float* recon, size_t n, size_t g) {
+  ReconAccumulator acc(g);
+  acc.add(real, recon, n);
+  return acc.result();
+}
+
+namespace {
+
+// Cells [begin, begin + k) of `val` (one block): their real and sampled counts
+// into real/recon (row-major, rows from `row`) and their NLL into nll.
+void reconstruct_block(Vae& model, const CellSet& data, const Indices& val, int64_t begin, int64_t k, uint64_t seed,
+                       const torch::Device& device, float* real, float* recon, double* nll) {
+  const int64_t G = model->config.n_genes, block = cell_block_size(device);
+  Indices which(val.begin() + begin, val.begin() + begin + k), rows = which;
+  rows.resize(size_t(block), kPlaceholderCell);
+  auto z = model->encode(encoder_batch(data, rows, model->config.max_genes, seed, device)).first.narrow(0, 0, k);
+  auto dec = model->decode(z, library_sizes(data, which, device));
+  auto x = dense_counts(data, which, G, device);
+  auto cell_nll = (-nb_log_prob(x, dec.mu, dec.theta).sum(1)).to(torch::kCPU, torch::kFloat64).contiguous();
+  auto xc = x.to(torch::kCPU).contiguous();
+  std::copy(xc.data_ptr<float>(), xc.data_ptr<float>() + xc.numel(), real);
+  for (int64_t b = 0; b < k; ++b) {
+    nll[b] = cell_nll.data_ptr<double>()[b];
+    auto s = sample_nb_cell(dec.mu[b], dec.theta, mix_seed(seed ^ 0xEA1, which[size_t(b)])).to(torch::kFloat32).contiguous();
+    std::copy(s.data_ptr<float>(), s.data_ptr<float>() + G, recon + b * G);
+  }
+}
+
+}  // namespace
 
 ReconstructionResult evaluate_reconstruction(Vae& model, const CellSet& data, const std::vector<size_t>& val,
                                              int64_t /*batch*/, uint64_t seed, const torch::Device& device) {
@@ -63,31 +107,28 @@ ReconstructionResult evaluate_reconstruction(Vae& model, const CellSet& data, co
   const bool was_training = model->is_training();
   model->eval();
   const int64_t G = model->config.n_genes, n = int64_t(val.size()), block = cell_block_size(device);
-  std::vector<float> real(size_t(n * G)), recon(size_t(n * G));
   std::vector<double> nll(static_cast<size_t>(n));
-  // Fixed blocks aligned to the position in `val` (lib/model/cell_blocks.hpp).
-  for_each_cell_block(0, n, device, [&](int64_t begin) {
-    const int64_t k = std::min(block, n - begin);
-    std::vector<size_t> which(val.begin() + begin, val.begin() + begin + k), rows = which;
-    rows.resize(size_t(block), kPlaceholderCell);
-    auto z = model->encode(encoder_batch(data, rows, model->config.max_genes, seed, device)).first.narrow(0, 0, k);
-    auto dec = model->decode(z, library_sizes(data, which, device));
-    auto x = dense_counts(data, which, G, device);
-    auto cell_nll = (-nb_log_prob(x, dec.mu, dec.theta).sum(1)).to(torch::kCPU, torch::kFloat64).contiguous();
-    auto xc = x.to(torch::kCPU).contiguous();
-    std::copy(xc.data_ptr<float>(), xc.data_ptr<float>() + xc.numel(), real.begin() + begin * G);
-    for (int64_t b = 0; b < k; ++b) {
-      nll[size_t(begin + b)] = cell_nll.data_ptr<double>()[b];
-      auto s = sample_nb_cell(dec.mu[b], dec.theta, mix_seed(seed ^ 0xEA1, which[size_t(b)])).to(torch::kFloat32).contiguous();
-      std::copy(s.data_ptr<float>(), s.data_ptr<float>() + G, recon.begin() + (begin + b) * G);
-    }
-  });
+  // Rounds of whole blocks (aligned to the position in `val`, see
+  // lib/model/cell_blocks.hpp) bound the dense counts held at once; the
+  // metrics accumulate block by block in order, whatever the thread count.
+  const int64_t round = block * 16;
+  std::vector<float> real(size_t(round * G)), recon(size_t(round * G));
+  ReconAccumulator metrics{size_t(G)};
+  for (int64_t start = 0; start < n; start += round) {
+    const int64_t c = std::min(round, n - start);
+    for_each_cell_block(start, c, device, [&](int64_t begin) {
+      const int64_t k = std::min(block, n - begin), row = (begin - start) * G;
+      reconstruct_block(model, data, val, begin, k, seed, device, real.data() + row, recon.data() + row, nll.data() + begin);
+    });
+    for (int64_t b = 0; b < c; b += block)
+      metrics.add(real.data() + b * G, recon.data() + b * G, size_t(std::min(block, c - b)));
+  }
   model->train(was_training);
   r.cells = val.size();
   double total = 0;
   for (double v : nll) total += v;
   r.nll = total / double(n);
-  r.recon = recon_metrics(real.data(), recon.data(), val.size(), size_t(G));
+  r.recon = metrics.result();
   return r;
 }
 

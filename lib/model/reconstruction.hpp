@@ -19,7 +19,23 @@ struct ReconMetrics {
   double zero_accuracy = 0;
 };
 
-// real and recon are row-major [n_cells, n_genes] counts.
+// The metrics over cells given a block at a time (memory: per gene, not per
+// cell): per-gene means and centred sums merged block by block.
+class ReconAccumulator {
+ public:
+  explicit ReconAccumulator(size_t n_genes);
+  // real and recon are row-major [n_cells, n_genes] counts.
+  void add(const float* real, const float* recon, size_t n_cells);
+  ReconMetrics result() const;
+
+ private:
+  size_t g_, n_ = 0;
+  std::vector<double> mean_a_, mean_b_, m2_a_, m2_b_, c_ab_;
+  double se_ = 0;
+  uint64_t zero_right_ = 0;
+};
+
+// All cells at once: real and recon are row-major [n_cells, n_genes] counts.
 ReconMetrics recon_metrics(const float* real, const float* recon, size_t n_cells, size_t n_genes);
 
 struct ReconstructionResult {

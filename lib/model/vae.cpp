@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "model/gene_decoder.hpp"
+
 namespace scldm {
 namespace {
 
@@ -127,15 +129,12 @@ torch::Tensor decoder_tokens(VaeImpl& v, const torch::Tensor& z) {
 }  // namespace
 
 torch::Tensor VaeImpl::gene_logits(const torch::Tensor& z, const torch::Tensor& genes) {
-  auto queries = emb(genes).unsqueeze(0);  // [1, Q, E], shared by the batch
-  return head(dec_ca(queries, decoder_tokens(*this, z))).squeeze(-1);
+  return gene_side_logits(*this, decoder_tokens(*this, z), emb(genes));  // queries shared by the batch
 }
 
 Decoded VaeImpl::decode(const torch::Tensor& z, const torch::Tensor& library_size) {
-  auto all_genes = emb->weight.narrow(0, 1, config.n_genes).unsqueeze(0);  // [1, G, E]
-  auto out = dec_ca(all_genes, decoder_tokens(*this, z));                 // [B, G, E]
   Decoded d;
-  d.logits = head(out).squeeze(-1);
+  d.logits = gene_side_logits(*this, decoder_tokens(*this, z), emb->weight.narrow(0, 1, config.n_genes));
   d.mu = torch::softmax(d.logits, -1) * library_size.unsqueeze(-1);
   d.theta = torch::exp(theta->weight.narrow(0, 1, config.n_genes).squeeze(-1));
   return d;

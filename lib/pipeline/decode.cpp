@@ -86,13 +86,15 @@ class DecodedSource : public CountSource {
         lib[g - begin] = library[size_t(i)];
       }
       auto dec = vae_.model->decode(z.to(opt_.device), lib.to(opt_.device));
-      auto finite = torch::isfinite(dec.mu).all(1).to(torch::kCPU);
+      // One copy to the host per block (the NB draws run there, in float64).
+      auto mu = dec.mu.to(torch::kCPU, opt_.mean ? torch::kFloat32 : torch::kFloat64);
+      auto theta = dec.theta.to(torch::kCPU, torch::kFloat64);
+      auto finite = torch::isfinite(mu).all(1);
       for (int64_t g = lo; g < hi; ++g)
-        if (!finite[g - begin].item<bool>())
+        if (!finite.data_ptr<bool>()[g - begin])
           fail(path_, "record " + std::to_string(g + 1) + ": its latents decode to non-finite means (corrupt latents?)");
       for (int64_t g = lo; g < hi; ++g) {
-        auto mu = dec.mu[g - begin];
-        auto x = opt_.mean ? mu.to(torch::kCPU) : sample_nb_cell(mu, dec.theta, mix_seed(opt_.seed, uint64_t(g)));
+        auto x = opt_.mean ? mu[g - begin] : sample_nb_cell(mu[g - begin], theta, mix_seed(opt_.seed, uint64_t(g)));
         out[size_t(g - first)] = x.index_select(0, column_index_).contiguous();
       }
     });

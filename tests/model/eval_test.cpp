@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 #include "eval/generation.hpp"
 #include "eval/metrics.hpp"
 #include "eval/ot.hpp"
+#include "model/reconstruction.hpp"
 
 using namespace scldm;
 
@@ -172,4 +174,25 @@ TEST(Classifier, ReportCountsAreRight) {
   // AUC for a: scores of a-cells {0.9, 0.4} vs b-cells {0.2, 0.3}: all pairs ordered -> 1.
   EXPECT_DOUBLE_EQ(r["per_class"][0]["roc_auc"].get<double>(), 1.0);
   EXPECT_EQ(r["confusion"]["counts"][0][1].get<int64_t>(), 1);
+}
+
+// Validation accumulates the reconstruction metrics block by block: any
+// split of the cells gives the metrics of all of them at once.
+TEST(ReconMetrics, BlockByBlockEqualsAllAtOnce) {
+  const size_t n = 53, g = 40;
+  std::mt19937 rng(3);
+  std::poisson_distribution<int> counts(1.5);
+  std::vector<float> real(n * g), recon(n * g);
+  for (size_t i = 0; i < n * g; ++i) real[i] = float(counts(rng)), recon[i] = float(counts(rng)) + (i % g < g / 2 ? real[i] : 0);
+  for (size_t i = 0; i < n; ++i) real[i * g + 5] = 2;  // a gene with no variance on one side: left out of the PCC
+  ReconMetrics whole = recon_metrics(real.data(), recon.data(), n, g);
+  EXPECT_GT(whole.pcc, 0.2);  // half the genes share their counts
+  for (size_t block : {1, 16, 20}) {
+    ReconAccumulator acc(g);
+    for (size_t b = 0; b < n; b += block) acc.add(real.data() + b * g, recon.data() + b * g, std::min(block, n - b));
+    ReconMetrics parts = acc.result();
+    EXPECT_NEAR(parts.pcc, whole.pcc, 1e-12) << block;
+    EXPECT_NEAR(parts.mse, whole.mse, 1e-12) << block;
+    EXPECT_DOUBLE_EQ(parts.zero_accuracy, whole.zero_accuracy) << block;
+  }
 }

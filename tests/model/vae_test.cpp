@@ -7,6 +7,7 @@
 #include <random>
 
 #include "io/checkpoint.hpp"
+#include "model/gene_decoder.hpp"
 #include "model/vae.hpp"
 #include "model/infer.hpp"
 #include "model/vae_io.hpp"
@@ -332,3 +333,50 @@ TEST(Cells, LibrarySizeIsTheTotalOverTheVocabulary) {
   EXPECT_EQ(cells.library_size[0], 7.0);
 }
 
+// The gene side runs in chunks and recomputes them in the backward pass: its
+// logits, the NB loss and every gradient equal the plain module computation
+// (Mcab + head over all genes at once) up to float rounding.
+TEST(Vae, ChunkedGeneSideEqualsTheUnchunkedComputation) {
+  const int64_t G = 300;
+  Vae v = random_vae(tiny(G), 11);
+  v->train();
+  auto tokens = (torch::randn({5, 4, 16}) * 0.5).requires_grad_(true);
+  auto queries = v->emb->weight.narrow(0, 1, G);
+  auto x = torch::poisson(torch::rand({5, G}) * 3);
+  auto library = x.sum(1) + 1;
+  auto nll = [&](const torch::Tensor& logits) {
+    auto theta = torch::exp(v->theta->weight.narrow(0, 1, G).squeeze(-1));
+    return -nb_log_prob(x, torch::softmax(logits, -1) * library.unsqueeze(-1), theta).sum();
+  };
+  auto params = v->parameters();
+  params.push_back(tokens);
+  auto grads_of = [&](const torch::Tensor& loss) { return torch::autograd::grad({loss}, params, {}, false, false, true); };
+  auto plain_logits = v->head(v->dec_ca(queries.unsqueeze(0), tokens)).squeeze(-1);
+  auto plain = grads_of(nll(plain_logits));
+  double largest = 0;
+  for (auto& g : plain)
+    if (g.defined()) largest = std::max(largest, g.abs().max().item<double>());
+  for (int64_t chunk : {1, 37, 256, 1000}) {
+    auto logits = gene_side_logits(*v, tokens, queries, chunk, 0);  // always recomputed
+    EXPECT_LT(max_diff(logits, plain_logits), 1e-5) << "chunk " << chunk;
+    auto chunked = grads_of(nll(logits));
+    ASSERT_EQ(chunked.size(), plain.size());
+    size_t compared = 0;
+    for (size_t i = 0; i < plain.size(); ++i) {
+      if (!plain[i].defined()) continue;  // parameters of the encoder: no gradient from the decoder
+      ASSERT_TRUE(chunked[i].defined()) << "chunk " << chunk << ", tensor " << i;
+      if (params[i].is_same(v->head->bias)) {
+        // It shifts every logit alike, which the softmax ignores: its true
+        // gradient is 0 and the computed ones are rounding noise.
+        EXPECT_LT(chunked[i].abs().max().item<double>(), 1e-4 * largest);
+        continue;
+      }
+      double scale = plain[i].abs().max().item<double>() + 1e-12;
+      EXPECT_LT(max_diff(chunked[i], plain[i]) / scale, 1e-5) << "chunk " << chunk << ", tensor " << i;
+      ++compared;
+    }
+    EXPECT_GE(compared, 11u);  // the gene side's weights but the bias, the embedding, the tokens
+  }
+  // Within the budget the intermediates are kept: the same logits.
+  EXPECT_LT(max_diff(gene_side_logits(*v, tokens, queries, kGeneChunk, 1e18), plain_logits), 1e-5);
+}

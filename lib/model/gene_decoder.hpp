@@ -1,0 +1,39 @@
+// The decoder's gene side: every gene query attends to a cell's m latent
+// tokens (cross-attention, LayerNorm, SwiGLU, head) and becomes one logit.
+// It is the only part of the VAE whose work and memory scale with cells x
+// genes. Inference runs it over fixed chunks of genes. Training keeps its
+// intermediates for the backward pass while they fit kStoredBudgetBytes;
+// beyond that it keeps none: the backward pass computes each chunk again
+// (gradient checkpointing per chunk), so memory is the [B, G] logits plus one
+// chunk's intermediates whatever the gene count. Results equal the unchunked
+// computation up to float rounding (tests/model/vae_test.cpp).
+#pragma once
+#include <torch/torch.h>
+
+#include "spec/config.hpp"
+
+namespace scldm {
+
+struct VaeImpl;
+
+// Training keeps the gene side's intermediates (fastest) while a batch's
+// fit in this many bytes, and recomputes chunks beyond it (flat memory).
+inline constexpr double kStoredBudgetBytes = 1024.0 * 1024 * 1024;
+
+// Genes per chunk: fixed (never derived from the batch), so that a cell's
+// arithmetic does not depend on its batch companions.
+inline constexpr int64_t kGeneChunk = 256;
+
+// What autograd stores per (cell, gene) when the gene side is not recomputed:
+// attention scores and weights, and the E- and hidden-wide activations.
+inline double stored_bytes_per_cell_gene(const VaeConfig& c) {
+  return 4.0 * double(2 * c.heads_cross * c.tokens + 8 * c.embed + 4 * c.hidden() + 3);
+}
+
+// Logits [B, Q] of the gene queries `queries` [Q, E] (embedding rows) for
+// the decoder tokens [B, m, E], through v.dec_ca and v.head. budget: see
+// kStoredBudgetBytes (tests force either path with 0 or infinity).
+torch::Tensor gene_side_logits(VaeImpl& v, const torch::Tensor& tokens, const torch::Tensor& queries,
+                               int64_t chunk = kGeneChunk, double budget = kStoredBudgetBytes);
+
+}  // namespace scldm
