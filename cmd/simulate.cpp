@@ -1,5 +1,6 @@
 // scldm simulate: a synthetic dataset with known ground truth.
 #include <algorithm>
+#include <thread>
 
 #include "cmd/runners.hpp"
 #include "io/convert.hpp"
@@ -36,6 +37,8 @@ int run_simulate(const Invocation& inv) {
   p.stim_de_fraction = inv.args.number_in("stim-de", cli::table_default, 0, 1);
   p.bcv = inv.args.number_in("bcv", cli::table_default, 1e-3, 10);
   p.seed = uint64_t(inv.seed());
+  // Every core unless -@ says otherwise ("all cores" in the table).
+  p.threads = inv.args.integer("threads", int64_t(std::max(1u, std::thread::hardware_concurrency())));
   SimulatedSource source(p);
   ConvertOptions out;
   out.output = inv.output("-");

@@ -16,7 +16,8 @@ const cli::Command& command_simulate() {
        "variation --bcv around the cell's means.\n"
        "The h5ad output holds obs cell_type and condition, and the ground truth in uns/simulation (base "
        "proportions, fold changes per cell type and condition, parameters). Each cell depends only on "
-       "--seed and its index: the same seed gives the same file.",
+       "--seed and its index: the same seed gives the same cells for any --threads (cells are generated in "
+       "parallel, every core by default).",
        {},
        {{'n', "cells", Kind::integer, "INT", "cells", "1000"},
         {0, "genes", Kind::integer, "INT", "genes", "500"},

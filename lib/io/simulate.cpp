@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "util/error.hpp"
 
@@ -74,15 +75,13 @@ SimulatedSource::SimulatedSource(const SimulationParams& p) : p_(p) {
                        "gamma-Poisson counts (scldm simulate)"}};
 }
 
-bool SimulatedSource::next(CountBlock& block) {
+void SimulatedSource::simulate_cells(int64_t begin, int64_t end, CountBlock& block) const {
   block.clear(2);
-  if (next_cell_ >= p_.cells) return false;
   const size_t G = base_.size();
-  const int64_t end = std::min<int64_t>(p_.cells, next_cell_ + 1024);
   std::vector<double> mu(G);
   const double theta = 1.0 / (p_.bcv * p_.bcv);
-  for (; next_cell_ < end; ++next_cell_) {
-    std::mt19937_64 rng(mix(p_.seed, uint64_t(next_cell_) + 1));
+  for (int64_t cell = begin; cell < end; ++cell) {
+    std::mt19937_64 rng(mix(p_.seed, uint64_t(cell) + 1));
     std::uniform_int_distribution<int> type_of(0, int(p_.cell_types.size()) - 1), cond_of(0, int(p_.conditions.size()) - 1);
     int t = type_of(rng), c = cond_of(rng);
     std::lognormal_distribution<double> lib(std::log(p_.library_mean), p_.library_sd);
@@ -100,12 +99,38 @@ bool SimulatedSource::next(CountBlock& block) {
     }
     block.indptr.push_back(block.genes.size());
     char id[32];
-    snprintf(id, sizeof id, "sim%06lld", (long long)next_cell_ + 1);
+    snprintf(id, sizeof id, "sim%06lld", (long long)cell + 1);
     block.ids.push_back(id);
     block.labels[0].push_back(t);
     block.labels[1].push_back(c);
     block.library_size.push_back(lib_size);
   }
+}
+
+bool SimulatedSource::next(CountBlock& block) {
+  block.clear(2);
+  if (next_cell_ >= p_.cells) return false;
+  // Each cell has its own generator, so threads split a block of cells and
+  // their parts are joined in order: the same bytes for any thread count.
+  const int64_t end = std::min<int64_t>(p_.cells, next_cell_ + 4096), n = end - next_cell_;
+  const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(p_.threads, n / 64));
+  std::vector<CountBlock> parts(static_cast<size_t>(threads));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
+  std::vector<std::thread> pool;
+  for (int64_t t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      try {
+        simulate_cells(next_cell_ + n * t / threads, next_cell_ + n * (t + 1) / threads, parts[size_t(t)]);
+      } catch (...) {
+        errors[size_t(t)] = std::current_exception();
+      }
+    });
+  for (auto& thread : pool) thread.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  for (auto& part : parts)
+    for (size_t i = 0; i < part.size(); ++i) block.append_cell(part, i);
+  next_cell_ = end;
   return true;
 }
 

@@ -27,6 +27,7 @@ struct SimulationParams {
   double stim_de_fraction = 0.05, stim_de_mean = 1.5, stim_de_sd = 0.5, stim_shared = 0.5;
   double bcv = 0.3;  // NB dispersion: theta = 1 / bcv^2
   uint64_t seed = 0;
+  int64_t threads = 1;  // cells generated in parallel; the output does not depend on it
 
   nlohmann::json to_json() const;
 };
@@ -50,6 +51,8 @@ class SimulatedSource : public CountSource {
   std::vector<std::vector<double>> stim_fc_;    // [type][G]
   nlohmann::json truth_;
   int64_t next_cell_ = 0;
+  // Cells [begin, end) into `block` (cleared first).
+  void simulate_cells(int64_t begin, int64_t end, CountBlock& block) const;
 };
 
 }  // namespace scldm
