@@ -1,7 +1,6 @@
 #include "model/gene_decoder.hpp"
 
 #include <cmath>
-#include <cstdlib>
 
 #include "model/vae.hpp"
 
@@ -12,7 +11,7 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 // The gene side's parameters, in a fixed order (the custom function's inputs).
-enum Weight { kLqW, kLqB, kQ, kO, kL2W, kL2B, kW1, kW2, kW3, kHeadW, kHeadB, kWeights };
+enum Weight { kLqW, kLqB, kQ, kO, kL2W, kL2B, kW1, kW2, kW3, kHeadW, kHeadB };
 
 variable_list gene_side_weights(VaeImpl& v) {
   auto& ca = *v.dec_ca;
