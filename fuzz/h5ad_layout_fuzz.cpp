@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz/read_image.hpp"
 #include "io/h5ad_frame.hpp"
 #include "io/h5ad_reader.hpp"
 #include "io/hdf5.hpp"
@@ -194,21 +195,6 @@ struct Builder {
   }
 };
 
-void read_frame(hid_t file, const char* group) {
-  try {
-    scldm::FrameReader frame(file, group, kName);
-    for (auto& c : frame.columns()) {
-      try {
-        frame.read_strings(c.name);
-        std::vector<int32_t> codes;
-        if (c.is_label()) frame.read_labels(c.name, codes);
-      } catch (const scldm::Error&) {
-      }
-    }
-  } catch (const scldm::Error&) {
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -242,22 +228,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) != 0) abort();
   if (const char* dump = getenv("SCLDM_FUZZ_IMAGE")) std::ofstream(dump, std::ios::binary).write(image.data(), long(image.size()));
   uint8_t options = in.ConsumeIntegral<uint8_t>();
-  try {
-    Handle file = scldm::h5::open_file_image(image.data(), image.size(), kName);
-    read_frame(file, "obs");
-    read_frame(file, "var");
-    scldm::H5adOptions opt;
-    opt.block_cells = 1 + (options >> 4);
-    opt.use_raw = options & 1;
-    if (options & 2) opt.gene_column = "sym";
-    opt.allow_non_integer = options & 8;
-    scldm::H5adReader reader(std::move(file), kName, opt);
-    scldm::CountBlock block;
-    while (reader.next(block)) {
-    }
-  } catch (const scldm::Error&) {
-  } catch (const scldm::UsageError&) {
-  }
+  scldm::H5adOptions opt;
+  opt.block_cells = 1 + (options >> 4);
+  opt.use_raw = options & 1;
+  if (options & 2) opt.gene_column = "sym";
+  opt.allow_non_integer = options & 8;
+  fuzz::read_h5ad_image(image.data(), image.size(), kName, opt);
   if (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) != 0) abort();
   return 0;
 }

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "io/h5ad_frame.hpp"
+#include "fuzz/read_image.hpp"
 #include "io/h5ad_reader.hpp"
 #include "io/hdf5.hpp"
 #include "util/error.hpp"
@@ -20,43 +20,18 @@ namespace {
 
 constexpr const char* kName = "fuzz.h5ad";
 
-void read_frame(hid_t file, const char* group) {
-  try {
-    scldm::FrameReader frame(file, group, kName);
-    for (auto& c : frame.columns()) {
-      try {
-        frame.read_strings(c.name);
-        std::vector<int32_t> codes;
-        if (c.is_label()) frame.read_labels(c.name, codes);
-      } catch (const scldm::Error&) {
-      }
-    }
-  } catch (const scldm::Error&) {
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The last byte also picks reader options (it is part of the file too).
   uint8_t options = size ? data[size - 1] : 0;
-  try {
-    scldm::h5::Handle file = scldm::h5::open_file_image(data, size, kName);
-    read_frame(file, "obs");
-    read_frame(file, "var");
-    scldm::H5adOptions opt;
-    opt.block_cells = 3;  // several blocks from small files
-    opt.use_raw = options & 1;
-    if (options & 2) opt.gene_column = "sym";
-    if (options & 4) opt.layer = "counts";
-    opt.allow_non_integer = options & 8;
-    scldm::H5adReader reader(std::move(file), kName, opt);
-    scldm::CountBlock block;
-    while (reader.next(block)) {
-    }
-  } catch (const scldm::Error&) {
-  } catch (const scldm::UsageError&) {
-  }
+  scldm::H5adOptions opt;
+  opt.block_cells = 3;  // several blocks from small files
+  opt.use_raw = options & 1;
+  if (options & 2) opt.gene_column = "sym";
+  if (options & 4) opt.layer = "counts";
+  opt.allow_non_integer = options & 8;
+  fuzz::read_h5ad_image(data, size, kName, opt);
   // Everything we opened is closed again (a leaked handle keeps the file,
   // its image and its metadata cache alive).
   if (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) != 0) abort();

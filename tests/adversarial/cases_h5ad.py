@@ -7,7 +7,7 @@ import shutil
 import h5py
 import numpy as np
 
-from common import Case, h5ad_check, info_invalid, stream_check
+from common import Case, expected_codes, h5ad_check, info_invalid, stream_check
 
 H5 = "h5"  # sub-folder of the fixtures
 
@@ -643,12 +643,6 @@ DEEP_CLASSIFY = {"valid_csr", "nan_count", "codes_short", "obs_index_short", "du
                  "codes_out_of_range", "index_out_of_range"}
 
 
-def _expect(v, cmd):
-    if cmd in v["over"]:
-        return v["over"][cmd]
-    return {"ok": (0,), "bad": (1,), "either": (0, 1)}[v["kind"]]
-
-
 def cases(ctx):
     P = ctx.p
     d = os.path.join(ctx.fx, H5)
@@ -682,19 +676,19 @@ def cases(ctx):
         path = os.path.join(d, v["name"] + ".h5ad")
         g = "h5ad"
         q = v["quick"]
-        ex_info = _expect(v, "info")
+        ex_info = expected_codes(v, "info", "kind")
         info_chk = info_invalid if v["kind"] == "bad" else None
         out.append(Case("h5ad/%s/info" % v["name"], g, "info", ["info", path], expect=ex_info if v["kind"] != "bad" else (0, 1),
                         check=info_chk, quick=q, note=v["note"]))
         out.append(Case("h5ad/%s/convert" % v["name"], g, "convert", ["convert", path, "-o", "out.h5ad"],
-                        expect=_expect(v, "convert"), check=eq_check(v, path), quick=q, note=v["note"]))
+                        expect=expected_codes(v, "convert", "kind"), check=eq_check(v, path), quick=q, note=v["note"]))
         nm = v["name"]
         enc_tier = None
         if not (v["quick"] or v["deep"] or nm in ENCODE_KEEP or nm.startswith(LABEL_VARIANTS)) or \
                 (nm.startswith(("flipped", "truncated")) and nm not in ctx.h5_keep_files):
             enc_tier = "full"  # the same reader as convert
         out.append(Case("h5ad/%s/encode" % nm, g, "encode", ["encode", path, "--vae", P("vae.pt"), "-o", "out.lat"],
-                        expect=_expect(v, "encode"), check=stream_out("out.lat"), note=v["note"], tier=enc_tier))
+                        expect=expected_codes(v, "encode", "kind"), check=stream_out("out.lat"), note=v["note"], tier=enc_tier))
         if nm.startswith("huge_count"):
             out.append(Case("h5ad/%s/convert-stream" % nm, g, "convert",
                             ["convert", path, "-O", "stream", "-o", "out.scs"], expect=(1,),
@@ -705,19 +699,19 @@ def cases(ctx):
             label_variant = nm.startswith(LABEL_VARIANTS)
             out.append(Case("h5ad/%s/fit-vae" % nm, g, "fit-vae",
                             ["fit-vae", path, "--preset", "tiny", "--max-steps", "1", "-q", "-o", "out.pt"],
-                            expect=_expect(v, "fit-vae"), tier=None if nm in DEEP_FIT else "full"))
+                            expect=expected_codes(v, "fit-vae", "kind"), tier=None if nm in DEEP_FIT else "full"))
             out.append(Case("h5ad/%s/eval-real" % nm, g, "eval",
                             ["eval", "--real", path, "--generated", P("gen.h5ad"), "--json", "-o", "out.json"],
-                            expect=_expect(v, "eval-real"), tier=None if nm in DEEP_EVAL else "full"))
+                            expect=expected_codes(v, "eval-real", "kind"), tier=None if nm in DEEP_EVAL else "full"))
             out.append(Case("h5ad/%s/eval-generated" % nm, g, "eval",
                             ["eval", "--real", P("small.h5ad"), "--generated", path, "--json", "-o", "out.json"],
-                            expect=_expect(v, "eval-gen"), tier="full"))
+                            expect=expected_codes(v, "eval-gen", "kind"), tier="full"))
             out.append(Case("h5ad/%s/classify" % nm, g, "classify",
                             ["classify", "--model", P("clf.pt"), "--vae", P("vae.pt"), path, "-o", "out.tsv"],
-                            expect=_expect(v, "classify"), tier=None if nm in DEEP_CLASSIFY else "full"))
+                            expect=expected_codes(v, "classify", "kind"), tier=None if nm in DEEP_CLASSIFY else "full"))
             out.append(Case("h5ad/%s/sample-like" % nm, g, "sample",
                             ["sample", "--prior", P("prior.pt"), "--like", path, "--steps", "2", "-o", "out.lat"],
-                            expect=_expect(v, "sample") if label_variant or v["kind"] == "ok" else (0, 1),
+                            expect=expected_codes(v, "sample", "kind") if label_variant or v["kind"] == "ok" else (0, 1),
                             tier=None if label_variant or nm == "valid_csr" else "full",
                             note="--like reads the labels only"))
     # layers / raw / gene column

@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 import formats as F
-from common import Case, alive, execute, h5ad_check, json_check, stream_check, text_nonempty, tsv_check
+from common import Case, alive, execute, h5ad_check, json_check, stream_check, text_nonempty, tsv_check, vmrss_mb
 
 
 # ---------------------------------------------------------------- fixtures of this module
@@ -890,17 +890,6 @@ def _signal_runner(sig, after):
     return runner
 
 
-def _rss_mb(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return 0
-
-
 def _mem_runner(seconds, limit_mb, need_stdout=False, need_tmp=False):
     def runner(ctx, c, d, env):
         argv = [ctx.scldm] + c.argv
@@ -909,7 +898,7 @@ def _mem_runner(seconds, limit_mb, need_stdout=False, need_tmp=False):
         def on_start(p, bufs):
             t0 = time.time()
             while time.time() - t0 < seconds and alive(p.pid):
-                info["peak"] = max(info["peak"], _rss_mb(p.pid))
+                info["peak"] = max(info["peak"], vmrss_mb(p.pid))
                 if need_tmp and any(n.startswith(".") and ".tmp-" in n and os.path.getsize(os.path.join(d, n)) > 0 for n in os.listdir(d)):
                     info["tmp"] = True
                 time.sleep(0.1)

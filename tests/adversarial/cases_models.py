@@ -7,7 +7,7 @@ import struct
 import numpy as np
 
 import formats as F
-from common import Case, h5ad_check, info_invalid, json_check, stream_check, tsv_check
+from common import Case, expected_codes, h5ad_check, info_invalid, json_check, stream_check, tsv_check
 
 CD = "ckpt"
 VARIANTS = []  # dict(name, model, path, expect ok|bad|either, deep, quick, note)
@@ -289,12 +289,6 @@ def build(ctx):
         v["data"] = None
 
 
-def _exp(v, cmd):
-    if cmd in v["over"]:
-        return v["over"][cmd]
-    return {"ok": (0,), "bad": (1,), "either": (0, 1)}[v["expect"]]
-
-
 def _h5(name):
     return lambda ctx, d, r: h5ad_check(os.path.join(d, name)) if r["rc"] == 0 else []
 
@@ -335,8 +329,8 @@ def cases(ctx):
     for v in VARIANTS:
         p, m, nm, q = v["path"], v["model"], v["name"], v["quick"]
         g = "ckpt-" + m
-        use = _exp(v, "use")
-        info_e = _exp(v, "info")
+        use = expected_codes(v, "use")
+        info_e = expected_codes(v, "info")
         structural = v["expect"] == "bad" and nm.startswith(STRUCTURAL)
         out.append(Case("ckpt/%s/%s/info" % (m, nm), g, "info", ["info", p], expect=(0, 1) if v["expect"] == "bad" else info_e,
                         check=info_invalid if structural else None, quick=q and structural, note=v["note"]))
@@ -354,7 +348,7 @@ def cases(ctx):
             if v["deep"]:
                 out.append(Case("ckpt/vae/%s/resume" % nm, g, "fit-vae",
                                 ["fit-vae", P("small.h5ad"), "--resume", p, "--max-steps", "3", "--preset", "tiny", "-q", "-o", "out.pt"],
-                                expect=_exp(v, "resume") if "resume" in v["over"] else
+                                expect=expected_codes(v, "resume") if "resume" in v["over"] else
                                 ({"ok": (0,), "bad": (1,), "either": (0, 1)}[v["expect"]] if not nm.startswith("optimizer") else (1,)),
                                 note=v["note"]))
                 out.append(Case("ckpt/vae/%s/eval-recon" % nm, g, "eval",

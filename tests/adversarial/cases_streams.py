@@ -9,7 +9,7 @@ import struct
 import numpy as np
 
 import formats as F
-from common import Case, h5ad_check, info_invalid, tsv_check
+from common import Case, expected_codes, h5ad_check, info_invalid, tsv_check
 
 SD = "streams"
 VARIANTS = []  # dict(name, kind: latent|counts, data, expect: ok|bad|either, deep, quick, note, over)
@@ -20,15 +20,16 @@ def _add(name, kind, data, expect, deep=False, quick=False, note="", over=None, 
                          over=over or {}, check=check))
 
 
-def _lat_parts(ctx):
-    data = open(ctx.p("lats.lat"), "rb").read()
-    h, _ = F.read_stream_header(data)
+def _stream_parts(ctx, name):
+    """The header of fixture stream `name`, and the small cells' ids and label codes in its categories."""
+    h, _ = F.read_stream_header(open(ctx.p(name), "rb").read())
     obs = ctx.small_obs
-    ids = list(obs.index)
-    labels = []
-    for l in h["labels"]:
-        cats = l["categories"]
-        labels.append([cats.index(str(v)) for v in obs[l["name"]]])
+    labels = [[l["categories"].index(str(v)) for v in obs[l["name"]]] for l in h["labels"]]
+    return h, list(obs.index), labels
+
+
+def _lat_parts(ctx):
+    h, ids, labels = _stream_parts(ctx, "lats.lat")
     lib = [float(x) for x in ctx.small_X.sum(1)]
     rng = np.random.default_rng(1)
     vals = (rng.standard_normal(len(ids) * 32) * 0.5).astype(np.float32)
@@ -36,14 +37,7 @@ def _lat_parts(ctx):
 
 
 def _cnt_parts(ctx):
-    data = open(ctx.p("counts.scs"), "rb").read()
-    h, _ = F.read_stream_header(data)
-    obs = ctx.small_obs
-    ids = list(obs.index)
-    labels = []
-    for l in h["labels"]:
-        cats = l["categories"]
-        labels.append([cats.index(str(v)) for v in obs[l["name"]]])
+    h, ids, labels = _stream_parts(ctx, "counts.scs")
     X = ctx.small_X
     rows = []
     for i in range(X.shape[0]):
@@ -263,12 +257,6 @@ def build(ctx):
         v["data"] = None
 
 
-def _exp(v, cmd):
-    if cmd in v["over"]:
-        return v["over"][cmd]
-    return {"ok": (0,), "bad": (1,), "either": (0, 1)}[v["expect"]]
-
-
 # damage that only the shared stream reader sees: convert and info cover it; the
 # model commands run on it only with --full
 SHARED_READER = re.compile(r"(lat|cnt)_(version|format|kind|dtype|shape_(missing|zero|negative|1d|3d|strings|float|huge)$|"
@@ -282,7 +270,7 @@ def cases(ctx):
     for v in VARIANTS:
         path, g, q = v["path"], "stream", v["quick"]
         nm = v["name"]
-        info_exp = _exp(v, "info")
+        info_exp = expected_codes(v, "info")
         out.append(Case("stream/%s/info" % nm, g, "info", ["info", path], expect=(0, 1) if v["expect"] == "bad" else info_exp,
                         check=info_invalid if v["expect"] == "bad" else None, quick=q, note=v["note"]))
         if q or "truncated" in nm or "flipped" in nm:
@@ -291,38 +279,38 @@ def cases(ctx):
                         check=info_invalid if v["expect"] == "bad" else None, note=v["note"]))
         if v["kind"] == "latent":
             out.append(Case("stream/%s/convert-tsv" % nm, g, "convert", ["convert", path, "-O", "tsv", "-o", "out.tsv"],
-                            expect=_exp(v, "convert"), check=_tsv_ok("out.tsv", n_rows=0 if "zero_records" in nm else 40), quick=q, note=v["note"]))
+                            expect=expected_codes(v, "convert"), check=_tsv_ok("out.tsv", n_rows=0 if "zero_records" in nm else 40), quick=q, note=v["note"]))
             out.append(Case("stream/%s/decode" % nm, g, "decode", ["decode", path, "--vae", P("vae.pt"), "-o", "out.h5ad"],
-                            expect=_exp(v, "decode"), check=_h5_ok("out.h5ad"), quick=q, note=v["note"],
+                            expect=expected_codes(v, "decode"), check=_h5_ok("out.h5ad"), quick=q, note=v["note"],
                             tier=None if q or not SHARED_READER.match(nm) else "full"))
             if v["deep"]:
                 out.append(Case("stream/%s/fit-prior" % nm, g, "fit-prior",
                                 ["fit-prior", path, "--preset", "tiny", "--max-steps", "1", "--condition", "cell_type",
-                                 "-q", "-o", "out.pt"], expect=_exp(v, "fit-prior"), note=v["note"]))
+                                 "-q", "-o", "out.pt"], expect=expected_codes(v, "fit-prior"), note=v["note"]))
                 out.append(Case("stream/%s/classify" % nm, g, "classify", ["classify", "--model", P("clf.pt"), path, "-o", "out.tsv"],
-                                expect=_exp(v, "classify"), check=_tsv_ok("out.tsv", numeric=False), note=v["note"]))
+                                expect=expected_codes(v, "classify"), check=_tsv_ok("out.tsv", numeric=False), note=v["note"]))
                 out.append(Case("stream/%s/classify-train" % nm, g, "classify",
                                 ["classify", "--train", path, "--label", "cell_type", "-q", "-o", "out.pt"],
-                                expect=_exp(v, "classify-train"), note=v["note"],
+                                expect=expected_codes(v, "classify-train"), note=v["note"],
                                 tier=None if nm in ("lat_duplicate_categories", "lat_shape_overflow", "lat_zero_records") else "full"))
                 out.append(Case("stream/%s/decode-stdin" % nm, g, "decode", ["decode", "--vae", P("vae.pt"), "-o", "out.scs"],
-                                stdin=open(path, "rb").read(), expect=_exp(v, "decode"), note=v["note"]))
+                                stdin=open(path, "rb").read(), expect=expected_codes(v, "decode"), note=v["note"]))
         else:
             chk = _exact_h5("out.h5ad", path) if v["check"] == "exact" else _h5_ok("out.h5ad")
             out.append(Case("stream/%s/convert-h5ad" % nm, g, "convert", ["convert", path, "-o", "out.h5ad"],
-                            expect=_exp(v, "convert"), check=chk, quick=q, note=v["note"]))
+                            expect=expected_codes(v, "convert"), check=chk, quick=q, note=v["note"]))
             out.append(Case("stream/%s/convert-mtx" % nm, g, "convert", ["convert", path, "-o", "out.mtx"],
-                            expect=_exp(v, "convert"), note=v["note"], tier=None if q or "count" in nm else "full"))
+                            expect=expected_codes(v, "convert"), note=v["note"], tier=None if q or "count" in nm else "full"))
             out.append(Case("stream/%s/encode" % nm, g, "encode", ["encode", path, "--vae", P("vae.pt"), "-o", "out.lat"],
-                            expect=_exp(v, "encode"), note=v["note"],
+                            expect=expected_codes(v, "encode"), note=v["note"],
                             tier=None if q or not SHARED_READER.match(nm) else "full"))
             if v["deep"]:
                 out.append(Case("stream/%s/fit-vae" % nm, g, "fit-vae",
                                 ["fit-vae", path, "--preset", "tiny", "--max-steps", "1", "-q", "-o", "out.pt"],
-                                expect=_exp(v, "fit-vae"), note=v["note"]))
+                                expect=expected_codes(v, "fit-vae"), note=v["note"]))
                 out.append(Case("stream/%s/eval-generated" % nm, g, "eval",
                                 ["eval", "--real", P("small.h5ad"), "--generated", path, "--json", "-o", "out.json"],
-                                expect=_exp(v, "eval"), note=v["note"]))
+                                expect=expected_codes(v, "eval"), note=v["note"]))
     # kind mix-ups
     out.append(Case("stream/counts-to-decode", "stream", "decode", ["decode", P("counts.scs"), "--vae", P("vae.pt"), "-o", "o.h5ad"], quick=True))
     out.append(Case("stream/latent-to-encode", "stream", "encode", ["encode", P("lats.lat"), "--vae", P("vae.pt"), "-o", "o.lat"]))

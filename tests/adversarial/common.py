@@ -17,7 +17,7 @@ import numpy as np
 MEM_KILL_MB = 2048  # a case whose process passes this is killed (the machine must survive the run)
 
 
-def _vmrss_mb(pid):
+def vmrss_mb(pid):
     try:
         with open("/proc/%d/status" % pid) as f:
             for line in f:
@@ -26,6 +26,13 @@ def _vmrss_mb(pid):
     except OSError:
         pass
     return 0
+
+
+def expected_codes(variant, command, field="expect"):
+    """The exit codes a damaged-input variant may give `command`: its override, else by its verdict."""
+    if command in variant["over"]:
+        return variant["over"][command]
+    return {"ok": (0,), "bad": (1,), "either": (0, 1)}[variant[field]]
 
 
 def alive(pid):
@@ -82,7 +89,7 @@ def execute(argv, cwd, env, stdin_bytes, timeout, stdout_limit=1 << 24, on_start
 
     def watchdog():
         while not mem["done"]:
-            rss = _vmrss_mb(p.pid)
+            rss = vmrss_mb(p.pid)
             if rss > mem_kill_mb:
                 mem["killed"] = rss
                 try:
