@@ -21,9 +21,9 @@ int run_encode(const Invocation& inv) {
   if (to_h5ad && (input == "-" || inv.args.has("where")))
     throw UsageError("-o x.h5ad copies the input file: it needs an h5ad file as input and no --where");
   auto source = open_cells(inv, input);
-  CellSet cells = load_cells(*source, vae.genes, false);
-  if (cells.unmatched_genes)
-    note(input + ": " + std::to_string(cells.unmatched_genes) + " genes are not in the VAE's vocabulary (ignored)");
+  CellReader cells(*source, vae.genes, false);
+  if (cells.shape().unmatched_genes)
+    note(input + ": " + std::to_string(cells.shape().unmatched_genes) + " genes are not in the VAE's vocabulary (ignored)");
   EncodeOptions opt;
   opt.batch_size = inv.args.integer_in("batch-size", cli::table_default, 1, 1 << 20);
   opt.seed = uint64_t(inv.seed());

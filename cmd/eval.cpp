@@ -7,6 +7,7 @@
 #include "cmd/runners-model.hpp"
 #include "eval/classifier.hpp"
 #include "eval/generation.hpp"
+#include "model/cell_blocks.hpp"
 #include "model/reconstruction.hpp"
 #include "eval/svg.hpp"
 #include "io/open.hpp"
@@ -175,8 +176,13 @@ int run_reconstruction(const Invocation& inv, const std::string& real_path, cons
   std::string vae_path = inv.args.text("vae");
   LoadedVae vae = load_vae(vae_path, device);
   auto source = open_cells(inv, real_path);
-  CellSet cells = load_cells(*source, vae.genes, false);
-  auto r = evaluate_reconstruction(vae.model, cells, every(cells.size()), 256, uint64_t(inv.seed()), device);
+  // Read in chunks of whole cell blocks: the result is that of all cells at once.
+  CellReader cells(*source, vae.genes, false);
+  ReconstructionPass pass(vae.model, uint64_t(inv.seed()), device);
+  CellSet chunk;
+  while (cells.next(chunk, size_t(cell_block_size(device)) * 256)) pass.add(chunk, every(chunk.size()));
+  auto r = pass.result();
+  if (r.cells == 0) fail(source->path(), "no cells with counts");
   nlohmann::ordered_json j = {{"real", real_path}, {"vae", vae_path}, {"vae_fingerprint", vae.fingerprint}, {"cells", r.cells},
                               {"seed", inv.seed()}, {"re", r.nll}, {"pcc", r.recon.pcc}, {"mse", r.recon.mse},
                               {"zero_accuracy", r.recon.zero_accuracy}};

@@ -5,6 +5,7 @@
 #include "io/checkpoint.hpp"
 #include "io/open.hpp"
 #include "io/select.hpp"
+#include "model/cell_blocks.hpp"
 #include "model/infer.hpp"
 #include "util/paths.hpp"
 #include "train/prior_trainer.hpp"
@@ -54,17 +55,23 @@ LatentSet encode_h5ad(const Invocation& inv, const OpenedInput& in, const std::v
   std::string vae_path = resolve_vae_path(inv);
   LoadedVae vae = load_vae(vae_path, device);
   SelectedSource source(open_h5ad(in, h5ad_options(inv)), inv.args.all("where"));
-  CellSet cells = load_cells(source, vae.genes, false);
-  note("encoding " + std::to_string(cells.size()) + " cells of " + in.path + " with " + vae_path);
+  note("encoding the cells of " + in.path + " with " + vae_path);
   EncodeOptions eo;
   eo.seed = uint64_t(inv.seed());
   eo.device = device;
-  std::vector<size_t> all(cells.size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  auto z = encode_cells(vae, cells, all, eo);
+  // Read and encoded a chunk at a time: only the latents and labels stay.
+  CellReader cells(source, vae.genes, false);
+  CellSet all = cells.shape().empty_like(), chunk;
+  std::vector<torch::Tensor> z;
+  while (cells.next(chunk, size_t(cell_block_size(device)) * 256)) {
+    z.push_back(encode_cells(vae, chunk, iota_indices(chunk.size()), eo));
+    for (size_t c = 0; c < all.codes.size(); ++c) all.codes[c].insert(all.codes[c].end(), chunk.codes[c].begin(), chunk.codes[c].end());
+    all.library_size.insert(all.library_size.end(), chunk.library_size.begin(), chunk.library_size.end());
+  }
+  if (z.empty()) fail(in.path, "no cells with counts");
   opt.vae_fingerprint = vae.fingerprint;
   opt.vae_path = absolute_path(vae_path);
-  return make_latent_set(z, cells.labels, cells.codes, cells.library_size, conditions, in.path);
+  return make_latent_set(torch::cat(z), all.labels, all.codes, all.library_size, conditions, in.path);
 }
 
 LatentSet read_input(const Invocation& inv, const std::string& path, const std::vector<std::string>& conditions,

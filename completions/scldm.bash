@@ -37,6 +37,7 @@ _scldm() {
     fit-vae)
       case "$prev" in
         --max-genes) return;;
+        --memory) return;;
         --beta) return;;
         --input) COMPREPLY=($(compgen -W "scale concat" -- "$cur")); return;;
         --embed-dim) return;;
@@ -63,7 +64,7 @@ _scldm() {
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--max-genes --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--max-genes --memory --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|scs'
       fi

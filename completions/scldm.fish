@@ -28,6 +28,7 @@ complete -c scldm -n __fish_use_subcommand -a version -d 'print the versions of 
 complete -c scldm -n __fish_use_subcommand -a help -d 'help, man pages and completions'
 
 complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l max-genes -x -d 'expressed genes per cell the encoder sees (a seeded random subset of larger cells)'
+complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l memory -x -d 'training data held in memory up to SIZE (e.g. 512M, 4G); larger h5ad data are read from disk'
 complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l beta -x -d 'KL weight of a Gaussian posterior (0: deterministic)'
 complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l input -x -a 'scale concat' -d 'input layer: emb*log1p(x), or Linear of both'
 complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l embed-dim -x -d 'token width E [preset]'

@@ -24,11 +24,21 @@ const cli::Command& command_fit_vae() {
        "(batch x genes x about 3 kB at --preset base) they are kept for the backward pass; beyond that the "
        "decoder runs over chunks of 256 genes and computes each again in the backward pass, so memory stays "
        "near 1 GB whatever the gene count (20,000 or 36,000 genes at batch 128) at about a third more decoder "
-       "work. Validation metrics accumulate per gene, whatever the number of validation cells.\n" +
+       "work. Validation metrics accumulate per gene, whatever the number of validation cells.\n"
+       "Data larger than memory: the counts are held in memory while they fit --memory (about 12 bytes per "
+       "non-zero count). Beyond it, and for an h5ad file stored by cell, they stay on disk: one pass checks every "
+       "cell and keeps ids, labels and library sizes; training then reads the cells in blocks of 64 contiguous "
+       "cells on a background thread, one buffer ahead of the steps. The data order is then the blocked one of "
+       "CELLxGENE Census's loader: blocks shuffled, a buffer of blocks (a quarter of --memory) pooled and "
+       "shuffled within, all from --seed and the epoch; it is kept in the checkpoint, so --resume continues the "
+       "same order whatever --memory says, and the same order gives the same model from memory or disk. A file "
+       "that changes while training reads it is an error naming it. Validation cells are read in file order.\n" +
            std::string(kTrainingReproducibility),
        {{"DATA", "training counts (.h5ad or counts stream)", false, false, {"h5ad", "scs"}}},
        {{0, "max-genes", Kind::integer, "INT",
          "expressed genes per cell the encoder sees (a seeded random subset of larger cells)", "1024"},
+        {0, "memory", Kind::size, "SIZE",
+         "training data held in memory up to SIZE (e.g. 512M, 4G); larger h5ad data are read from disk", "1G"},
         {0, "beta", Kind::number, "FLOAT", "KL weight of a Gaussian posterior (0: deterministic)", "0"},
         {0, "input", Kind::choice, "KIND", "input layer: emb*log1p(x), or Linear of both", "scale", {"scale", "concat"}},
         {0, "embed-dim", Kind::integer, "INT", "token width E [preset]"},

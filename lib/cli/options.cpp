@@ -46,6 +46,9 @@ void check_value(const Option& o, const std::string& v) {
     case Kind::number:
       if (!parse_double(v)) throw UsageError(display(o) + ": expected a number, got '" + v + "'");
       break;
+    case Kind::size:
+      if (!parse_byte_size(v)) throw UsageError(display(o) + ": expected a size such as 512M or 4G, got '" + v + "'");
+      break;
     case Kind::choice:
       if (std::find(o.choices.begin(), o.choices.end(), v) == o.choices.end())
         throw UsageError(display(o) + ": '" + v + "' is not one of " + join(o.choices, ", "));
@@ -189,6 +192,7 @@ std::optional<std::string> literal_default(const Option& o) {
   }
   if (o.kind == Kind::integer && parse_int(d)) return d;
   if (o.kind == Kind::number && parse_double(d)) return d;
+  if (o.kind == Kind::size && parse_byte_size(d)) return d;
   return std::nullopt;
 }
 

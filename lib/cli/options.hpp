@@ -10,7 +10,7 @@
 
 namespace scldm::cli {
 
-enum class Kind { flag, integer, number, text, file, choice };
+enum class Kind { flag, integer, number, size, text, file, choice };  // size: bytes, "512M", "4G"
 
 struct Option {
   char short_name = 0;  // 0: long form only

@@ -6,44 +6,85 @@
 
 namespace scldm {
 
-CellSet load_cells(CountSource& source, const std::vector<std::string>& vocabulary, bool skip_empty) {
+CellSet CellSet::empty_like() const {
+  CellSet s;
+  s.vocabulary = vocabulary;
+  s.labels = labels;
+  s.codes.assign(labels.size(), {});
+  return s;
+}
+
+void CellSet::append_cell(const CellSet& other, size_t i) {
+  genes.insert(genes.end(), other.genes.begin() + long(other.indptr[i]), other.genes.begin() + long(other.indptr[i + 1]));
+  counts.insert(counts.end(), other.counts.begin() + long(other.indptr[i]), other.counts.begin() + long(other.indptr[i + 1]));
+  indptr.push_back(genes.size());
+  ids.push_back(other.ids[i]);
+  library_size.push_back(other.library_size[i]);
+  for (size_t c = 0; c < codes.size(); ++c) codes[c].push_back(other.codes[c][i]);
+  origin.push_back(other.position(i));
+}
+
+CellReader::CellReader(CountSource& source, const std::vector<std::string>& vocabulary, bool skip_empty)
+    : source_(source), skip_empty_(skip_empty) {
   const CountSchema& schema = source.schema();
-  CellSet set;
-  set.vocabulary = vocabulary.empty() ? schema.genes : vocabulary;
-  set.labels = schema.labels;
-  set.codes.assign(schema.labels.size(), {});
+  shape_.vocabulary = vocabulary.empty() ? schema.genes : vocabulary;
+  shape_.labels = schema.labels;
+  shape_.codes.assign(schema.labels.size(), {});
   std::unordered_map<std::string, int64_t> index;
-  for (size_t i = 0; i < set.vocabulary.size(); ++i) index.emplace(set.vocabulary[i], int64_t(i) + 1);
-  std::vector<int64_t> map(schema.genes.size(), 0);  // source column -> vocabulary index (0: unmatched)
+  for (size_t i = 0; i < shape_.vocabulary.size(); ++i) index.emplace(shape_.vocabulary[i], int64_t(i) + 1);
+  map_.assign(schema.genes.size(), 0);
   for (size_t g = 0; g < schema.genes.size(); ++g) {
     auto it = index.find(schema.genes[g]);
-    if (it != index.end()) map[g] = it->second;
-    else ++set.unmatched_genes;
+    if (it != index.end()) map_[g] = it->second;
+    else ++shape_.unmatched_genes;
   }
-  if (set.unmatched_genes == schema.genes.size())
+  if (shape_.unmatched_genes == schema.genes.size())
     fail(source.path(), "none of its " + std::to_string(schema.genes.size()) + " genes is in the model's vocabulary");
-  CountBlock block;
-  while (source.next(block)) {
-    for (size_t i = 0; i < block.size(); ++i) {
-      size_t start = set.genes.size();
-      double library = 0;  // over the vocabulary's genes: the model's softmax runs over them
-      for (uint64_t k = block.indptr[i]; k < block.indptr[i + 1]; ++k) {
-        int64_t v = map[block.genes[k]];
-        if (v == 0) continue;
-        set.genes.push_back(v);
-        set.counts.push_back(float(block.counts[k]));
-        library += block.counts[k];
-      }
-      if (skip_empty && set.genes.size() == start) {
-        ++set.skipped_empty;
-        continue;
-      }
-      set.indptr.push_back(set.genes.size());
-      set.ids.push_back(block.ids[i]);
-      set.library_size.push_back(library);
-      for (size_t c = 0; c < set.codes.size(); ++c) set.codes[c].push_back(block.labels[c][i]);
-    }
+}
+
+// Cell i of the current source block into `chunk`; false when it is skipped.
+bool CellReader::take(CellSet& chunk, size_t i) {
+  size_t start = chunk.genes.size();
+  double library = 0;  // over the vocabulary's genes: the model's softmax runs over them
+  for (uint64_t k = block_.indptr[i]; k < block_.indptr[i + 1]; ++k) {
+    int64_t v = map_[block_.genes[k]];
+    if (v == 0) continue;
+    chunk.genes.push_back(v);
+    chunk.counts.push_back(float(block_.counts[k]));
+    library += block_.counts[k];
   }
+  if (skip_empty_ && chunk.genes.size() == start) {
+    ++shape_.skipped_empty;
+    return false;
+  }
+  chunk.indptr.push_back(chunk.genes.size());
+  chunk.ids.push_back(block_.ids[i]);
+  chunk.library_size.push_back(library);
+  for (size_t c = 0; c < chunk.codes.size(); ++c) chunk.codes[c].push_back(block_.labels[c][i]);
+  chunk.origin.push_back(yielded_++);
+  return true;
+}
+
+bool CellReader::next(CellSet& chunk, size_t max_cells) {
+  chunk = shape_.empty_like();
+  while (chunk.size() < max_cells && !done_) {
+    if (in_block_ >= block_.size()) {
+      in_block_ = 0;
+      if (!source_.next(block_)) done_ = true;
+      continue;
+    }
+    take(chunk, in_block_++);
+  }
+  chunk.unmatched_genes = shape_.unmatched_genes;
+  chunk.skipped_empty = shape_.skipped_empty;
+  return chunk.size() > 0;
+}
+
+CellSet load_cells(CountSource& source, const std::vector<std::string>& vocabulary, bool skip_empty) {
+  CellReader reader(source, vocabulary, skip_empty);
+  CellSet set;
+  reader.next(set, SIZE_MAX);
+  set.origin.clear();  // every cell: positions are the indices
   if (set.size() == 0) fail(source.path(), "no cells with counts");
   return set;
 }

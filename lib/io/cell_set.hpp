@@ -19,15 +19,49 @@ struct CellSet {
   std::vector<uint64_t> indptr{0};
   std::vector<int64_t> genes;  // vocabulary indices
   std::vector<float> counts;
+  // The position of each cell in the whole data set, when this holds a part
+  // of it (a chunk read in turn, a training batch read from disk): per-cell
+  // randomness derives from it, so a cell's result does not depend on which
+  // part it came in. Empty: cell i is cell i of the data.
+  std::vector<uint64_t> origin;
   uint64_t unmatched_genes = 0, skipped_empty = 0;
   size_t size() const { return ids.size(); }
   size_t expressed(size_t i) const { return size_t(indptr[i + 1] - indptr[i]); }
+  uint64_t position(size_t i) const { return origin.empty() ? i : origin[i]; }
+  // An empty set with the same vocabulary and label columns.
+  CellSet empty_like() const;
+  // Appends cell i of `other` (same vocabulary and label columns).
+  void append_cell(const CellSet& other, size_t i);
+  // Bytes held per stored count (gene index and count), for memory budgets.
+  static constexpr size_t kBytesPerCount = sizeof(int64_t) + sizeof(float);
 };
 
-// Reads every cell of `source`. With an empty `vocabulary` the source's genes
-// become the vocabulary; otherwise genes are matched by name and the
-// unmatched ones dropped (zero matches is an error). skip_empty drops cells
-// without counts on the vocabulary (training), else they are kept.
+// Reads the cells of `source` in turn, genes mapped to a vocabulary: with an
+// empty `vocabulary` the source's genes become it; otherwise genes are
+// matched by name and the unmatched ones dropped (zero matches is an error).
+// skip_empty drops cells without counts on the vocabulary (training), else
+// they are kept. Positions (CellSet::origin) count the cells it yields.
+class CellReader {
+ public:
+  CellReader(CountSource& source, const std::vector<std::string>& vocabulary, bool skip_empty);
+  // The next up to `max_cells` cells into `chunk` (replaced); false when none are left.
+  bool next(CellSet& chunk, size_t max_cells);
+  const CellSet& shape() const { return shape_; }  // vocabulary, labels, the counts so far
+  CountSource& source() { return source_; }
+
+ private:
+  bool take(CellSet& chunk, size_t i);
+  CountSource& source_;
+  bool skip_empty_;
+  CellSet shape_;
+  std::vector<int64_t> map_;  // source column -> vocabulary index (0: unmatched)
+  CountBlock block_;
+  size_t in_block_ = 0;
+  uint64_t yielded_ = 0;
+  bool done_ = false;
+};
+
+// Reads every cell of `source` (CellReader's rules); no cells is an error.
 CellSet load_cells(CountSource& source, const std::vector<std::string>& vocabulary, bool skip_empty);
 
 }  // namespace scldm

@@ -267,4 +267,12 @@ bool H5adReader::next(CountBlock& block) {
   });
 }
 
+void H5adReader::read_range(uint64_t begin, uint64_t end, CountBlock& block) {
+  h5::reading(path_, [&] {
+    block.clear(codes_.size());
+    if (begin > end || end > matrix_.n_cells) fail(path_, "cells " + std::to_string(begin) + ".." + std::to_string(end) + " are beyond its end");
+    read_rows(begin, end, block);
+  });
+}
+
 }  // namespace scldm

@@ -45,6 +45,8 @@ class H5adReader : public CountSource {
   const CountSchema& schema() const override { return schema_; }
   bool next(CountBlock& block) override;
   const std::string& path() const override { return path_; }
+  // Cells [begin, end) into `block` (replaced), wherever next() is.
+  void read_range(uint64_t begin, uint64_t end, CountBlock& block);
 
   const MatrixInfo& matrix() const { return matrix_; }
   const FrameReader& obs() const { return *obs_; }

@@ -23,7 +23,7 @@ EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& whic
     size_t c = which[size_t(b)], n = cells.expressed(c), start = size_t(cells.indptr[c]);
     order = iota_indices(n);
     if (int64_t(n) > max_genes) {  // a uniform subset, without replacement
-      std::mt19937_64 rng(mix_seed(seed, c));
+      std::mt19937_64 rng(mix_seed(seed, cells.position(c)));
       for (int64_t k = 0; k < max_genes; ++k) std::swap(order[size_t(k)], order[k + rng() % (n - size_t(k))]);
       order.resize(size_t(max_genes));
     }

@@ -78,12 +78,12 @@ ReconMetrics recon_metrics(const float* real, const float* recon, size_t n, size
 
 namespace {
 
-// Cells [begin, begin + k) of `val` (one block): their real and sampled counts
-// into real/recon (row-major, rows from `row`) and their NLL into nll.
-void reconstruct_block(Vae& model, const CellSet& data, const Indices& val, int64_t begin, int64_t k, uint64_t seed,
+// Cells [begin, begin + k) of `which` (one block): their real and sampled
+// counts into real/recon (row-major) and their NLL into nll.
+void reconstruct_block(Vae& model, const CellSet& data, const Indices& which_all, int64_t begin, int64_t k, uint64_t seed,
                        const torch::Device& device, float* real, float* recon, double* nll) {
   const int64_t G = model->config.n_genes, block = cell_block_size(device);
-  Indices which(val.begin() + begin, val.begin() + begin + k), rows = which;
+  Indices which(which_all.begin() + begin, which_all.begin() + begin + k), rows = which;
   rows.resize(size_t(block), kPlaceholderCell);
   auto z = model->encode(encoder_batch(data, rows, model->config.max_genes, seed, device)).first.narrow(0, 0, k);
   auto dec = model->decode(z, library_sizes(data, which, device));
@@ -93,43 +93,57 @@ void reconstruct_block(Vae& model, const CellSet& data, const Indices& val, int6
   std::copy(xc.data_ptr<float>(), xc.data_ptr<float>() + xc.numel(), real);
   for (int64_t b = 0; b < k; ++b) {
     nll[b] = cell_nll.data_ptr<double>()[b];
-    auto s = sample_nb_cell(dec.mu[b], dec.theta, mix_seed(seed ^ 0xEA1, which[size_t(b)])).to(torch::kFloat32).contiguous();
+    const uint64_t cell = data.position(which[size_t(b)]);
+    auto s = sample_nb_cell(dec.mu[b], dec.theta, mix_seed(seed ^ 0xEA1, cell)).to(torch::kFloat32).contiguous();
     std::copy(s.data_ptr<float>(), s.data_ptr<float>() + G, recon + b * G);
   }
 }
 
 }  // namespace
 
-ReconstructionResult evaluate_reconstruction(Vae& model, const CellSet& data, const std::vector<size_t>& val,
-                                             int64_t /*batch*/, uint64_t seed, const torch::Device& device) {
-  ReconstructionResult r;
-  if (val.empty()) return r;
-  const bool was_training = model->is_training();
-  model->eval();
-  const int64_t G = model->config.n_genes, n = int64_t(val.size()), block = cell_block_size(device);
+ReconstructionPass::ReconstructionPass(Vae& model, uint64_t seed, const torch::Device& device)
+    : model_(model), seed_(seed), device_(device), was_training_(model->is_training()),
+      metrics_(size_t(model->config.n_genes)) {
+  model_->eval();
+}
+
+ReconstructionPass::~ReconstructionPass() { model_->train(was_training_); }
+
+void ReconstructionPass::add(const CellSet& data, const std::vector<size_t>& which) {
+  const int64_t G = model_->config.n_genes, n = int64_t(which.size()), block = cell_block_size(device_);
   std::vector<double> nll(static_cast<size_t>(n));
-  // Rounds of whole blocks (aligned to the position in `val`, see
+  // Rounds of whole blocks (aligned to the position in `which`, see
   // lib/model/cell_blocks.hpp) bound the dense counts held at once; the
   // metrics accumulate block by block in order, whatever the thread count.
   const int64_t round = block * 16;
-  std::vector<float> real(size_t(round * G)), recon(size_t(round * G));
-  ReconAccumulator metrics{size_t(G)};
+  std::vector<float> real(size_t(std::min(round, n) * G)), recon(real.size());
   for (int64_t start = 0; start < n; start += round) {
     const int64_t c = std::min(round, n - start);
-    for_each_cell_block(start, c, device, [&](int64_t begin) {
+    for_each_cell_block(start, c, device_, [&](int64_t begin) {
       const int64_t k = std::min(block, n - begin), row = (begin - start) * G;
-      reconstruct_block(model, data, val, begin, k, seed, device, real.data() + row, recon.data() + row, nll.data() + begin);
+      reconstruct_block(model_, data, which, begin, k, seed_, device_, real.data() + row, recon.data() + row, nll.data() + begin);
     });
     for (int64_t b = 0; b < c; b += block)
-      metrics.add(real.data() + b * G, recon.data() + b * G, size_t(std::min(block, c - b)));
+      metrics_.add(real.data() + b * G, recon.data() + b * G, size_t(std::min(block, c - b)));
   }
-  model->train(was_training);
-  r.cells = val.size();
-  double total = 0;
-  for (double v : nll) total += v;
-  r.nll = total / double(n);
-  r.recon = metrics.result();
+  for (double v : nll) nll_sum_ += v;
+  cells_ += which.size();
+}
+
+ReconstructionResult ReconstructionPass::result() const {
+  ReconstructionResult r;
+  if (cells_ == 0) return r;
+  r.cells = cells_;
+  r.nll = nll_sum_ / double(cells_);
+  r.recon = metrics_.result();
   return r;
+}
+
+ReconstructionResult evaluate_reconstruction(Vae& model, const CellSet& data, const std::vector<size_t>& val,
+                                             int64_t /*batch*/, uint64_t seed, const torch::Device& device) {
+  ReconstructionPass pass(model, seed, device);
+  pass.add(data, val);
+  return pass.result();
 }
 
 }  // namespace scldm

@@ -44,7 +44,30 @@ struct ReconstructionResult {
   size_t cells = 0;
 };
 
-// Each cell's sample is drawn from its own (seed, cell) generator.
+// The metrics over cells added part by part (e.g. chunks read in turn). Each
+// cell's sample is drawn from its own (seed, cell position) generator; parts
+// of a multiple of cell_block_size cells (all but the last) give the result
+// of adding all cells at once. The model is in eval mode while it lives.
+class ReconstructionPass {
+ public:
+  ReconstructionPass(Vae& model, uint64_t seed, const torch::Device& device);
+  ~ReconstructionPass();
+  ReconstructionPass(const ReconstructionPass&) = delete;
+  ReconstructionPass& operator=(const ReconstructionPass&) = delete;
+  void add(const CellSet& data, const std::vector<size_t>& which);
+  ReconstructionResult result() const;
+
+ private:
+  Vae& model_;
+  uint64_t seed_;
+  torch::Device device_;
+  bool was_training_;
+  ReconAccumulator metrics_;
+  double nll_sum_ = 0;
+  size_t cells_ = 0;
+};
+
+// All of `which` at once.
 ReconstructionResult evaluate_reconstruction(Vae& model, const CellSet& data, const std::vector<size_t>& which,
                                              int64_t batch, uint64_t seed, const torch::Device& device);
 

@@ -7,9 +7,10 @@
 
 namespace scldm {
 
-void encode_to_stream(LoadedVae& vae, const CellSet& cells, const std::string& output, const EncodeOptions& opt);
+// Both read the cells in chunks as they encode: memory does not grow with the cells.
+void encode_to_stream(LoadedVae& vae, CellReader& cells, const std::string& output, const EncodeOptions& opt);
 // Copies the input h5ad and adds obsm/X_scldm (cells x m*D float32).
-void encode_into_h5ad_copy(LoadedVae& vae, const CellSet& cells, const std::string& input, const std::string& output,
+void encode_into_h5ad_copy(LoadedVae& vae, CellReader& cells, const std::string& input, const std::string& output,
                            const EncodeOptions& opt);
 
 }  // namespace scldm

@@ -20,20 +20,17 @@ void split_cells(size_t n, double fraction, uint64_t seed, Indices& train, Indic
   std::sort(val.begin(), val.end());
 }
 
-Indices epoch_order(const Indices& train, uint64_t seed, int64_t epoch) {
-  return shuffled_indices(train, mix_seed(seed, uint64_t(epoch) + 1));
-}
-
-BatchOrder::BatchOrder(Indices train, uint64_t seed, int64_t batch_size)
+BatchOrder::BatchOrder(Indices train, uint64_t seed, int64_t batch_size, OrderScheme scheme)
     : train_(std::move(train)),
       seed_(seed),
       batch_size_(batch_size),
-      steps_per_epoch_(int64_t((train_.size() + size_t(batch_size) - 1) / size_t(batch_size))) {}
+      steps_per_epoch_(int64_t((train_.size() + size_t(batch_size) - 1) / size_t(batch_size))),
+      scheme_(scheme) {}
 
 Indices BatchOrder::batch(int64_t step, size_t offset, size_t stride) {
   int64_t epoch = step / steps_per_epoch_, pos = step % steps_per_epoch_;
   if (epoch != epoch_) {
-    order_ = epoch_order(train_, seed_, epoch);
+    order_ = plan(epoch).order;
     epoch_ = epoch;
   }
   size_t begin = size_t(pos * batch_size_), end = std::min(order_.size(), begin + size_t(batch_size_));

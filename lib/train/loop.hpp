@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "train/order.hpp"
 #include "util/indices.hpp"
 
 namespace scldm {
@@ -32,18 +33,21 @@ struct TrainingOptions {
   torch::Device device = torch::kCPU;
   nlohmann::json provenance = nlohmann::json::object();
   int rank = 0, world_size = 1;  // data parallelism: this process's slice of every batch
+  OrderScheme order;             // how epochs visit the cells (kept in checkpoints)
 };
 
 // A permutation of 0..n-1 from the seed; the first `fraction` validates.
 void split_cells(size_t n, double fraction, uint64_t seed, Indices& train, Indices& val);
-Indices epoch_order(const Indices& train, uint64_t seed, int64_t epoch);
 
-// The cells of each optimiser step: epoch e is epoch_order(train, seed, e)
-// cut into batches of batch_size (the last one shorter).
+// The cells of each optimiser step: epoch e is epoch_plan(train, scheme,
+// seed, e).order cut into batches of batch_size (the last one shorter).
 class BatchOrder {
  public:
-  BatchOrder(Indices train, uint64_t seed, int64_t batch_size);
+  BatchOrder(Indices train, uint64_t seed, int64_t batch_size, OrderScheme scheme = {});
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
+  int64_t batch_size() const { return batch_size_; }
+  // Epoch `epoch`'s plan (computed afresh: safe from any thread).
+  EpochPlan plan(int64_t epoch) const { return epoch_plan(train_, scheme_, seed_, epoch); }
   // Step `step`'s batch; with stride > 1, every stride-th cell from `offset`
   // (one data-parallel rank's slice).
   Indices batch(int64_t step, size_t offset = 0, size_t stride = 1);
@@ -52,6 +56,7 @@ class BatchOrder {
   Indices train_, order_;
   uint64_t seed_;
   int64_t batch_size_, steps_per_epoch_, epoch_ = -1;
+  OrderScheme scheme_;
 };
 
 // Learning rate at `step` of `total`: warm-up over the first 10 % from

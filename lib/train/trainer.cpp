@@ -53,7 +53,7 @@ CheckpointFile Loop::checkpoint(int64_t step, const nlohmann::json& metrics, std
   ck.meta["metrics"] = metrics;
   ck.meta["training"] = {{"seed", opt_.seed},       {"batch_size", opt_.batch_size}, {"lr", opt_.lr},
                          {"val_fraction", opt_.val_fraction}, {"cells", n_cells_},  {"train_cells", train_.size()},
-                         {"val_cells", val_.size()}};
+                         {"val_cells", val_.size()}, {"order", opt_.order.to_json()}};
   ck.meta["provenance"] = opt_.provenance;
   ck.blobs = std::move(weights);
   ck.meta["fingerprint"] = task_.fingerprint(ck);
@@ -110,6 +110,8 @@ void Loop::resume(torch::optim::AdamW& optimizer) {
     fail(path, "bad training state (" + json_problem(e) + ")");
   }
   if (s_.step < 0) fail(path, "bad training state (negative step)");
+  if (checkpoint_order(ck.meta, path).to_json() != opt_.order.to_json())
+    fail(path, "was trained with another data order than this run's (" + checkpoint_order(ck.meta, path).to_json().dump() + ")");
   for (auto& b : ck.blobs)
     if (b.name.rfind(kBestPrefix, 0) == 0) {
       Blob w = b;
@@ -148,7 +150,7 @@ TrainingResult Loop::run() {
   split_cells(n_cells_, opt_.val_fraction, opt_.seed, train_, val_);
   if (train_.empty()) throw Error("no training cells left after the validation split");
   task_.prepare(train_, val_);
-  BatchOrder batches(train_, opt_.seed, opt_.batch_size);
+  BatchOrder batches(train_, opt_.seed, opt_.batch_size, opt_.order);
   steps_per_epoch_ = batches.steps_per_epoch();
   total_ = opt_.max_steps > 0 ? opt_.max_steps : opt_.epochs * steps_per_epoch_;
   result_.best_path = opt_.output;
@@ -159,6 +161,7 @@ TrainingResult Loop::run() {
   std::vector<std::string> columns{"step", "epoch", "kind", "lr", "loss", "grad_norm"};
   for (auto& c : task_.validation_columns()) columns.push_back(c);
   MetricsLog log(opt_.rank == 0 ? opt_.log : "", !opt_.resume.empty(), columns);
+  task_.start(batches, s_.step);
 
   Progress progress("training", uint64_t(total_));
   bool interrupted = false;

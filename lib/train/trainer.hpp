@@ -41,6 +41,9 @@ class TrainingTask {
   virtual const char* loss_format() const = 0;  // progress bar, e.g. "loss %.1f"
   // Called once the cells are split, before anything else.
   virtual void prepare(const Indices& train, const Indices& val) = 0;
+  // Called before the first step of this run, `step` (after a resume: the
+  // checkpoint's), with the order every batch comes from.
+  virtual void start(const class BatchOrder& /*order*/, int64_t /*step*/) {}
   virtual std::vector<torch::Tensor> parameters() = 0;
   virtual torch::optim::AdamWOptions optimizer_options(double lr) const = 0;
   // The training loss of a batch at `step` (all randomness from the seed and step).

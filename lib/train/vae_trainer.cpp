@@ -11,11 +11,14 @@
 namespace scldm {
 namespace {
 
+// Validation cells read (from disk) at a time: a multiple of every cell block size.
+constexpr size_t kValidationPart = 4096;
+
 class VaeTask : public TrainingTask {
  public:
-  VaeTask(const CellSet& data, const VaeConfig& config, const TrainingOptions& opt)
+  VaeTask(TrainingCells& data, const VaeConfig& config, const TrainingOptions& opt)
       : data_(data), config_(config), opt_(opt) {
-    config_.n_genes = int64_t(data.vocabulary.size());
+    config_.n_genes = int64_t(data.meta().vocabulary.size());
     config_.validate();
     torch::manual_seed(opt.seed);
     model_ = Vae(config_);
@@ -28,14 +31,17 @@ class VaeTask : public TrainingTask {
   std::vector<std::string> validation_columns() const override { return {"val_nll", "val_pcc", "val_mse", "val_zero_acc"}; }
   const char* loss_format() const override { return "loss %.1f"; }
   void prepare(const Indices&, const Indices&) override {}
+  void start(const BatchOrder& order, int64_t step) override { data_.start(order, step); }
   std::vector<torch::Tensor> parameters() override { return model_->parameters(); }
   torch::optim::AdamWOptions optimizer_options(double lr) const override {
     return torch::optim::AdamWOptions(lr).betas({0.9, 0.95}).weight_decay(0).eps(1e-8);
   }
 
-  torch::Tensor loss(const Indices& batch, int64_t step) override {
+  torch::Tensor loss(const Indices& cells, int64_t step) override {
     const uint64_t step_seed = mix_seed(opt_.seed, uint64_t(step) + 0x100000);
-    auto [z, logvar] = model_->encode(encoder_batch(data_, batch, config_.max_genes, step_seed, opt_.device));
+    const CellSet data = data_.batch(cells, step);
+    const Indices batch = iota_indices(data.size());
+    auto [z, logvar] = model_->encode(encoder_batch(data, batch, config_.max_genes, step_seed, opt_.device));
     torch::Tensor kl;
     if (config_.beta > 0) {
       auto gen = at::detail::createCPUGenerator(step_seed);
@@ -43,14 +49,17 @@ class VaeTask : public TrainingTask {
       kl = 0.5 * (z.pow(2) + logvar.exp() - 1 - logvar).sum({1, 2}).mean();
       z = z + eps * torch::exp(0.5 * logvar);
     }
-    auto dec = model_->decode(z, library_sizes(data_, batch, opt_.device));
-    auto x = dense_counts(data_, batch, config_.n_genes, opt_.device);
+    auto dec = model_->decode(z, library_sizes(data, batch, opt_.device));
+    auto x = dense_counts(data, batch, config_.n_genes, opt_.device);
     auto loss = -nb_log_prob(x, dec.mu, dec.theta).sum(1).mean();
     return kl.defined() ? loss + config_.beta * kl : loss;
   }
 
   Validation validate(const Indices& val) override {
-    auto r = evaluate_reconstruction(model_, data_, val, opt_.batch_size, opt_.seed, opt_.device);
+    // Parts of whole cell blocks: the result of all validation cells at once.
+    ReconstructionPass pass(model_, opt_.seed, opt_.device);
+    data_.for_each_part(val, kValidationPart, [&](const CellSet& part, const Indices& which) { pass.add(part, which); });
+    auto r = pass.result();
     Validation v;
     v.metrics = {{"val_nll", r.nll},           {"val_pcc", r.recon.pcc}, {"val_mse", r.recon.mse},
                  {"val_zero_acc", r.recon.zero_accuracy}, {"val_cells", r.cells}};
@@ -64,7 +73,7 @@ class VaeTask : public TrainingTask {
 
   void describe(nlohmann::json& meta) const override {
     meta["config"] = config_.to_json();
-    meta["genes"] = data_.vocabulary;
+    meta["genes"] = data_.meta().vocabulary;
   }
   std::vector<Blob> weights() override {
     CheckpointFile ck;
@@ -73,7 +82,7 @@ class VaeTask : public TrainingTask {
   }
   void restore(const CheckpointFile& ck, const std::string& path) override {
     try {
-      if (ck.meta.at("genes").get<std::vector<std::string>>() != data_.vocabulary)
+      if (ck.meta.at("genes").get<std::vector<std::string>>() != data_.meta().vocabulary)
         fail(path, "was trained on other genes than this data");
       if (ck.meta.at("config") != config_.to_json()) fail(path, "its model sizes differ from the options given");
     } catch (const nlohmann::json::exception& e) {
@@ -84,7 +93,7 @@ class VaeTask : public TrainingTask {
   std::string fingerprint(const CheckpointFile& ck) const override { return vae_fingerprint(ck); }
 
  private:
-  const CellSet& data_;
+  TrainingCells& data_;
   VaeConfig config_;
   const TrainingOptions& opt_;
   Vae model_{nullptr};
@@ -92,9 +101,14 @@ class VaeTask : public TrainingTask {
 
 }  // namespace
 
-TrainingResult train_vae(const CellSet& data, const VaeConfig& config, const VaeTrainOptions& opt) {
+TrainingResult train_vae(TrainingCells& data, const VaeConfig& config, const VaeTrainOptions& opt) {
   VaeTask task(data, config, opt);
   return run_training(task, data.size(), opt);
+}
+
+TrainingResult train_vae(const CellSet& data, const VaeConfig& config, const VaeTrainOptions& opt) {
+  CellsInMemory cells(data);
+  return train_vae(cells, config, opt);
 }
 
 }  // namespace scldm

@@ -7,6 +7,7 @@
 #include "spec/config.hpp"
 #include "io/cell_set.hpp"
 #include "train/trainer.hpp"
+#include "train/training_cells.hpp"
 
 namespace scldm {
 
@@ -14,6 +15,8 @@ struct VaeTrainOptions : TrainingOptions {
   VaeTrainOptions() { output = "vae.pt"; }
 };
 
+TrainingResult train_vae(TrainingCells& data, const VaeConfig& config, const VaeTrainOptions& options);
+// Cells in memory.
 TrainingResult train_vae(const CellSet& data, const VaeConfig& config, const VaeTrainOptions& options);
 
 }  // namespace scldm

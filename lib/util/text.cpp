@@ -1,5 +1,6 @@
 #include "util/text.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -56,6 +57,24 @@ std::optional<double> parse_double(const std::string& s) {
   double v = std::strtod(s.c_str(), &end);
   if (errno != 0 || *end != 0 || !std::isfinite(v)) return std::nullopt;
   return v;
+}
+
+std::optional<uint64_t> parse_byte_size(const std::string& s) {
+  std::string number = s, unit;
+  while (!number.empty() && std::isalpha(static_cast<unsigned char>(number.back()))) {
+    unit.insert(unit.begin(), char(std::toupper(static_cast<unsigned char>(number.back()))));
+    number.pop_back();
+  }
+  if (unit.size() > 1 && (ends_with(unit, "IB") || ends_with(unit, "B"))) unit.resize(unit.size() - (ends_with(unit, "IB") ? 2 : 1));
+  else if (unit == "B") unit.clear();
+  const std::string units = "KMGTP";
+  const size_t found = unit.empty() ? 0 : units.find(unit);
+  auto value = parse_double(number);
+  if (unit.size() > 1 || found == std::string::npos || !value || !(*value >= 0)) return std::nullopt;
+  const size_t power = unit.empty() ? 0 : found + 1;
+  double bytes = *value * std::pow(1024.0, double(power));
+  if (!(bytes < 1.8e19)) return std::nullopt;
+  return uint64_t(bytes);
 }
 
 std::string human_bytes(double bytes) {

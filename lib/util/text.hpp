@@ -17,6 +17,10 @@ std::string lower(std::string s);
 std::optional<int64_t> parse_int(const std::string& s);
 std::optional<double> parse_double(const std::string& s);
 
+// "4G", "512M", "100k", "1.5G" or a plain byte count (powers of 1024;
+// an optional trailing "B" or "iB"); nullopt when malformed or negative.
+std::optional<uint64_t> parse_byte_size(const std::string& s);
+
 // "1.5 MB", "312 kB": sizes for people.
 std::string human_bytes(double bytes);
 

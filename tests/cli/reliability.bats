@@ -107,6 +107,32 @@ PY
   [ "$(fp full.pt)" = "$(fp cut.pt)" ] && [ "$(fp full.last.pt)" = "$(fp cut.last.pt)" ]
 }
 
+@test "fit-vae reads data over --memory from disk; killed, it resumes to an uninterrupted run's model" {
+  run scldm fit-vae "$FX/base.h5ad" --preset tiny --epochs 2 -b 4 --checkpoint-every 2 --memory 1K -o full.pt
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [[ "$output" == *"exceed --memory 1K: reading them from disk during training"* ]]
+  order() { scldm info --json "$1" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["training"]["order"]["kind"])'; }
+  [ "$(order full.pt)" = blocks ]
+  "$SCLDM" fit-vae "$FX/base.h5ad" --preset tiny --epochs 2 -b 4 --checkpoint-every 2 --memory 1K -o cut.pt -q &
+  pid=$!
+  for _ in $(seq 300); do [ -f cut.last.pt ] && break; sleep 0.05; done
+  kill -9 $pid || true
+  wait $pid || true
+  [ -f cut.last.pt ]
+  # The resumed run keeps the blocked order, here with the cells in memory.
+  run scldm fit-vae "$FX/base.h5ad" --preset tiny --epochs 2 -b 4 --checkpoint-every 2 -o cut.pt --resume cut.last.pt
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [[ "$output" != *"from disk"* ]]
+  fp() { scldm info --json "$1" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])'; }
+  [ "$(fp full.pt)" = "$(fp cut.pt)" ] && [ "$(fp full.last.pt)" = "$(fp cut.last.pt)" ]
+  # In memory the order is a full shuffle: another model.
+  scldm fit-vae "$FX/base.h5ad" --preset tiny --epochs 2 -b 4 -o mem.pt -q
+  [ "$(order mem.pt)" = shuffle ] && [ "$(fp mem.pt)" != "$(fp full.pt)" ]
+  run scldm fit-vae "$FX/base.h5ad" --memory 2X -o bad.pt
+  one_line_error 2
+  [[ "$output" == *"--memory"*"512M or 4G"* ]]
+}
+
 @test "resuming a finished run says what it writes; asking for fewer steps is a usage error" {
   scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 4 -b 16 -o a.pt -q
   run scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 4 -b 16 -o b.pt --resume a.last.pt

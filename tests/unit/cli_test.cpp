@@ -162,7 +162,7 @@ TEST(Tables, StatedDefaultsAreValidValues) {
   for (auto* c : all_commands())
     for (auto& o : c->options) {
       if (o.default_value.empty() || o.kind == Kind::flag) continue;
-      bool numeric = o.kind == Kind::integer || o.kind == Kind::number;
+      bool numeric = o.kind == Kind::integer || o.kind == Kind::number || o.kind == Kind::size;
       bool value = cli::literal_default(o).has_value();
       // A number, a choice, or a description in words (no digits to be misread).
       if (numeric || !o.choices.empty())
