@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -14,6 +15,8 @@
 namespace scldm {
 
 namespace {
+
+constexpr size_t kPcaBlockCells = 4096;
 
 
 double total_counts(const CellSet& c, size_t i) {
@@ -134,12 +137,23 @@ PcaSpace fit_pca(const CellSet& real, int64_t hvg, int64_t components) {
   PcaSpace s;
   for (int64_t j = 0; j < n_hvg; ++j) s.genes.push_back(order[j].item<int64_t>() + 1);
   std::sort(s.genes.begin(), s.genes.end());
-  auto x = log_normalised(real, all, s.genes);
-  s.mean = x.mean(0);
-  auto centred = x - s.mean;
-  auto cov = centred.t().matmul(centred) / double(std::max<int64_t>(1, x.size(0) - 1));
+  s.mean = torch::zeros({n_hvg}, torch::kFloat64);
+  auto cov = torch::zeros({n_hvg, n_hvg}, torch::kFloat64);
+  // Over blocks of cells, so that memory holds one block densely, not every real cell.
+  auto for_each_block = [&](const std::function<void(const torch::Tensor&)>& f) {
+    for (size_t first = 0; first < all.size(); first += kPcaBlockCells)
+      f(log_normalised(real, Indices(all.begin() + long(first), all.begin() + long(std::min(all.size(), first + kPcaBlockCells))),
+                       s.genes));
+  };
+  for_each_block([&](const torch::Tensor& x) { s.mean += x.sum(0); });
+  s.mean /= double(all.size());
+  for_each_block([&](const torch::Tensor& x) {
+    auto centred = x - s.mean;
+    cov += centred.t().matmul(centred);
+  });
+  cov /= double(std::max<size_t>(1, all.size() - 1));
   auto [values, vectors] = torch::linalg::eigh(cov, "L");  // ascending
-  int64_t k = std::min<int64_t>({components, n_hvg, x.size(0)});
+  int64_t k = std::min<int64_t>({components, n_hvg, int64_t(all.size())});
   s.explained = values.flip(0).narrow(0, 0, k).contiguous();
   s.components = vectors.flip(1).narrow(1, 0, k).contiguous();
   // A fixed sign per component: its largest loading is positive.

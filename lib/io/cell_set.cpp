@@ -65,8 +65,14 @@ bool CellReader::take(CellSet& chunk, size_t i) {
   return true;
 }
 
-bool CellReader::next(CellSet& chunk, size_t max_cells) {
+bool CellReader::next(CellSet& chunk, size_t max_cells, uint64_t reserve_counts, uint64_t reserve_cells) {
   chunk = shape_.empty_like();
+  // Grown by doubling, the arrays would briefly need up to three times their size.
+  chunk.genes.reserve(reserve_counts);
+  chunk.counts.reserve(reserve_counts);
+  for (auto* v : {&chunk.indptr, &chunk.origin}) v->reserve(reserve_cells + 1);
+  chunk.ids.reserve(reserve_cells);
+  chunk.library_size.reserve(reserve_cells);
   while (chunk.size() < max_cells && !done_) {
     if (in_block_ >= block_.size()) {
       in_block_ = 0;
@@ -83,8 +89,8 @@ bool CellReader::next(CellSet& chunk, size_t max_cells) {
 CellSet load_cells(CountSource& source, const std::vector<std::string>& vocabulary, bool skip_empty) {
   CellReader reader(source, vocabulary, skip_empty);
   CellSet set;
-  reader.next(set, SIZE_MAX);
-  set.origin.clear();  // every cell: positions are the indices
+  reader.next(set, SIZE_MAX, source.schema().stored.value_or(0), source.schema().n_cells.value_or(0));
+  std::vector<uint64_t>().swap(set.origin);  // every cell: positions are the indices
   if (set.size() == 0) fail(source.path(), "no cells with counts");
   return set;
 }

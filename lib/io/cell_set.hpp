@@ -44,8 +44,9 @@ struct CellSet {
 class CellReader {
  public:
   CellReader(CountSource& source, const std::vector<std::string>& vocabulary, bool skip_empty);
-  // The next up to `max_cells` cells into `chunk` (replaced); false when none are left.
-  bool next(CellSet& chunk, size_t max_cells);
+  // The next up to `max_cells` cells into `chunk` (replaced); false when
+  // none are left. Reserves room for the counts and cells expected.
+  bool next(CellSet& chunk, size_t max_cells, uint64_t reserve_counts = 0, uint64_t reserve_cells = 0);
   const CellSet& shape() const { return shape_; }  // vocabulary, labels, the counts so far
   CountSource& source() { return source_; }
 

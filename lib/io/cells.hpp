@@ -48,6 +48,7 @@ struct CountSchema {
   std::vector<std::string> genes;
   std::vector<LabelColumn> labels;
   std::optional<uint64_t> n_cells;  // unknown for streams
+  std::optional<uint64_t> stored;   // counts stored (at least the non-zeros), when known: to reserve memory
 };
 
 // Any reader of counts: h5ad, count stream, text.

@@ -61,6 +61,7 @@ void H5adReader::init() {
   if (matrix_.n_cells == 0 || matrix_.n_genes == 0) fail(path_, "empty matrix (" + location + " has no cells or genes)");
   check_names();
   schema_.n_cells = matrix_.n_cells;
+  if (matrix_.encoding != "dense") schema_.stored = matrix_.stored;
   if (matrix_.encoding == "csc") {
     detail(path_ + ": CSC matrix, transposing in memory (" + std::to_string(matrix_.stored) + " values)");
     load_csc();

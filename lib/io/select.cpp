@@ -56,7 +56,10 @@ SelectedSource::SelectedSource(std::unique_ptr<CountSource> inner, const std::ve
       selection_(where, inner_->schema().labels, inner_->path()),
       subsample_(subsample),
       schema_(inner_->schema()) {
-  if (!selection_.selects_all() || subsample_.active()) schema_.n_cells.reset();
+  if (!selection_.selects_all() || subsample_.active()) {
+    schema_.n_cells.reset();
+    schema_.stored.reset();
+  }
 }
 
 bool SelectedSource::next(CountBlock& block) {
