@@ -1,7 +1,6 @@
 // scldm eval: generation metrics against real cells (or reconstruction
 // metrics of a VAE, or conditional accuracy with a classifier).
 #include <set>
-#include <unordered_set>
 
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
@@ -12,6 +11,7 @@
 #include "eval/svg.hpp"
 #include "io/open.hpp"
 #include "model/vae_io.hpp"
+#include "pipeline/eval_inputs.hpp"
 #include "util/error.hpp"
 #include "util/output.hpp"
 #include "util/log.hpp"
@@ -81,34 +81,16 @@ std::string render_generation(const nlohmann::ordered_json& r) {
   return s;
 }
 
-// Real and generated cells on their shared genes, in the real file's order.
-std::pair<CellSet, CellSet> load_pair(const Invocation& inv, const std::string& real_path, const std::string& gen_path) {
-  auto real = open_cells(inv, real_path);
-  auto gen = open_counts(gen_path, H5adOptions{});
-  std::unordered_set<std::string> generated(gen->schema().genes.begin(), gen->schema().genes.end());
-  std::vector<std::string> shared;
-  for (auto& g : real->schema().genes)
-    if (generated.count(g)) shared.push_back(g);
-  if (shared.empty()) fail(gen_path, "shares no gene with " + real_path);
-  if (shared.size() < real->schema().genes.size() || shared.size() < generated.size())
-    note("comparing on the " + std::to_string(shared.size()) + " genes the two files share (real " +
-         std::to_string(real->schema().genes.size()) + ", generated " + std::to_string(generated.size()) + ")");
-  std::pair<CellSet, CellSet> cells{load_cells(*real, shared, false), load_cells(*gen, shared, false)};
-  // The real cells are split in halves, each needing two cells for its spread.
-  if (cells.first.size() < 4)
-    fail(real_path, "has " + std::to_string(cells.first.size()) + " cells; eval needs at least 4 real cells");
-  if (cells.second.size() < 2)
-    fail(gen_path, "has " + std::to_string(cells.second.size()) + " cells; eval needs at least 2 generated cells");
-  return cells;
-}
-
 // Colours by --by when given, else one group per side.
-void write_plot(const std::string& path, const PcaSpace& space, const CellSet& real, const CellSet& gen, const std::string& by) {
+void write_plot(const std::string& path, const PcaSpace& space, const EvalFiles& files, const std::string& by) {
+  // The first 3,000 cells of each side.
+  const CellSet real = files.load(false, every(std::min<size_t>(files.labels(false).size(), 3000)));
+  const CellSet gen = files.load(true, every(std::min<size_t>(files.labels(true).size(), 3000)));
   std::vector<std::string> groups;
   std::vector<ScatterPoint> points;
   auto add = [&](const CellSet& c, bool generated) {
     int col = by.empty() ? -1 : find_label_column(c.labels, by);
-    auto which = every(std::min<size_t>(c.size(), 3000));
+    auto which = every(c.size());
     auto p = project(space, c, which);
     for (size_t i = 0; i < which.size(); ++i) {
       std::string name = col < 0 ? (generated ? "generated" : "real")
@@ -125,8 +107,8 @@ void write_plot(const std::string& path, const PcaSpace& space, const CellSet& r
 }
 
 // Fraction of generated cells the classifier assigns to their own label.
-nlohmann::ordered_json conditional_accuracy(const Invocation& inv, const std::string& clf_path, const std::string& real_path,
-                                            const std::string& gen_path, const torch::Device& device) {
+nlohmann::ordered_json conditional_accuracy(const Invocation& inv, const std::string& clf_path, const EvalFiles& files,
+                                            const torch::Device& device) {
   CheckpointFile ck = read_checkpoint(clf_path);
   Classifier clf = Classifier::from_checkpoint(ck, clf_path);
   std::string vae_path = resolve_vae_path(inv, clf.vae_path);
@@ -134,32 +116,35 @@ nlohmann::ordered_json conditional_accuracy(const Invocation& inv, const std::st
   if (vae.fingerprint != clf.vae_fingerprint) fail(clf_path, "was trained on latents of another VAE than " + vae_path);
   nlohmann::ordered_json out = {{"label", clf.label}, {"classifier", clf_path}};
   for (bool generated : {true, false}) {
-    auto source = generated ? open_counts(gen_path, H5adOptions{}) : open_cells(inv, real_path);
-    CellSet cells = load_cells(*source, vae.genes, false);
-    int col = find_label_column(cells.labels, clf.label);
+    auto source = files.open(generated);
+    CellReader reader(*source, vae.genes, false);
+    int col = find_label_column(reader.shape().labels, clf.label);
     if (col < 0) fail(source->path(), "has no label '" + clf.label + "' for --classifier");
+    const LabelColumn& column = reader.shape().labels[size_t(col)];
     // Cells whose label the classifier never saw cannot be right or wrong.
-    std::vector<int64_t> known(cells.labels[size_t(col)].categories.size(), -1);
+    std::vector<int64_t> known(column.categories.size(), -1);
     std::set<std::string> unknown;
     for (size_t c = 0; c < known.size(); ++c) {
-      const std::string& name = cells.labels[size_t(col)].categories[c];
-      auto it = std::find(clf.classes.begin(), clf.classes.end(), name);
+      auto it = std::find(clf.classes.begin(), clf.classes.end(), column.categories[c]);
       if (it != clf.classes.end()) known[c] = int64_t(it - clf.classes.begin());
     }
-    auto features = encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
-    auto predicted = clf.probabilities(features.x).argmax(1).contiguous();
-    const int64_t* p = predicted.data_ptr<int64_t>();
     size_t n = 0, correct = 0, skipped = 0;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      int32_t code = cells.codes[size_t(col)][i];
-      if (code < 0) continue;
-      if (known[size_t(code)] < 0) {
-        ++skipped;
-        unknown.insert(cells.labels[size_t(col)].categories[size_t(code)]);
-        continue;
+    CellSet cells;  // a chunk at a time: whole cell blocks, so each cell's latent is as in one pass
+    while (reader.next(cells, size_t(cell_block_size(device)) * 256)) {
+      auto features = encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
+      auto predicted = clf.probabilities(features.x).argmax(1).contiguous();
+      const int64_t* p = predicted.data_ptr<int64_t>();
+      for (size_t i = 0; i < cells.size(); ++i) {
+        int32_t code = cells.codes[size_t(col)][i];
+        if (code < 0) continue;
+        if (known[size_t(code)] < 0) {
+          ++skipped;
+          unknown.insert(column.categories[size_t(code)]);
+          continue;
+        }
+        ++n;
+        correct += p[i] == known[size_t(code)];
       }
-      ++n;
-      correct += p[i] == known[size_t(code)];
     }
     if (skipped)
       note(source->path() + ": " + std::to_string(skipped) + " cells have a " + clf.label +
@@ -220,16 +205,17 @@ int run_eval(const Invocation& inv) {
   o.w2 = inv.args.text("w2", cli::table_default);
   o.seed = uint64_t(inv.seed());
   o.by = inv.args.text("by");
-  auto [real, gen] = load_pair(inv, real_path, gen_path);
-  PcaSpace space;
+  refuse_terminal_input(real_path);
+  EvalFiles files(real_path, h5ad_options(inv), inv.args.all("where"), gen_path);
+  PcaSpace space = fit_pca(files.pass(false), files.shared_genes().size(), o.hvg, o.components);
   nlohmann::ordered_json report;
   report["real"] = real_path;
   report["generated"] = gen_path;
-  report["real_cells"] = real.size();
-  report["generated_cells"] = gen.size();
-  report.update(evaluate_generation(real, gen, o, &space));
-  if (inv.args.has("classifier")) report["conditional_accuracy"] = conditional_accuracy(inv, inv.args.text("classifier"), real_path, gen_path, device);
-  if (inv.args.has("plot")) write_plot(inv.args.text("plot"), space, real, gen, o.by);
+  report["real_cells"] = files.labels(false).size();
+  report["generated_cells"] = files.labels(true).size();
+  report.update(evaluate_generation(files.inputs(), space, o));
+  if (inv.args.has("classifier")) report["conditional_accuracy"] = conditional_accuracy(inv, inv.args.text("classifier"), files, device);
+  if (inv.args.has("plot")) write_plot(inv.args.text("plot"), space, files, o.by);
   write_text_output(inv.output("-"), inv.args.has("json") ? report.dump(2) + "\n" : render_generation(report));
   return 0;
 }

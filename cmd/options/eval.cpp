@@ -24,7 +24,11 @@ const cli::Command& command_eval() {
        "With --vae and no --generated: reconstruction metrics of that VAE on the real cells (RE: NB negative "
        "log-likelihood per cell; PCC, MSE on log1p(CP10k) of an NB sample; zero accuracy).\n"
        "With --classifier: the fraction of generated cells the classifier assigns to the label they were "
-       "generated for, next to its accuracy on the real cells.",
+       "generated for, next to its accuracy on the real cells.\n"
+       "Memory does not grow with the number of cells: the files are read in passes (labels; per-gene moments "
+       "and the PCA's covariance over chunks of real cells; then only the cells compared, at most 2 x --max-cells "
+       "real and --max-cells generated cells per group), reconstruction and conditional accuracy a chunk at a "
+       "time. Piped inputs are copied to a temporary file first.",
        {},
        {{0, "real", Kind::file, "FILE", "real cells", "", {}, {"h5ad", "scs"}},
         {0, "generated", Kind::file, "FILE", "generated cells (.h5ad or counts stream)", "", {}, {"h5ad", "scs"}},

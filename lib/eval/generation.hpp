@@ -6,6 +6,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,31 @@ struct PcaSpace {
 
 // log1p(CP10k) of `which` cells on the vocabulary genes `genes`, [n, |genes|] float64.
 torch::Tensor log_normalised(const CellSet& cells, const std::vector<size_t>& which, const std::vector<int64_t>& genes);
+// A pass over every cell of a set, a chunk at a time: visit(cells, which)
+// for each chunk (a file read afresh, or parts of a set in memory).
+using CellVisitor = std::function<void(const CellSet&, const std::vector<size_t>&)>;
+using CellPass = std::function<void(const CellVisitor&)>;
+CellPass pass_over(const CellSet& cells);
+
+// Two passes over the real cells (genes 1..n_genes); memory holds one chunk
+// densely, not every cell.
+PcaSpace fit_pca(const CellPass& real, size_t n_genes, int64_t hvg, int64_t components);
 PcaSpace fit_pca(const CellSet& real, int64_t hvg, int64_t components);
 torch::Tensor project(const PcaSpace& space, const CellSet& cells, const std::vector<size_t>& which);
 
-// Both sets must share `real.vocabulary` (load the generated cells with it).
+// What evaluate_generation reads: every cell's labels, and the cells that a
+// comparison uses (at most 2 x --max-cells real and --max-cells generated
+// per group), by position: a million cells need not be held.
+struct GenerationInputs {
+  const CellSet& real_labels;  // labels (and count) of every real cell; counts not needed
+  const CellSet& gen_labels;
+  // The cells at the positions given (ascending), CellSet::origin set.
+  std::function<CellSet(const std::vector<size_t>&)> load_real, load_gen;
+};
+nlohmann::ordered_json evaluate_generation(const GenerationInputs& inputs, const PcaSpace& space,
+                                           const GenerationEvalOptions& options);
+
+// All cells in memory. Both sets must share `real.vocabulary` (load the generated cells with it).
 nlohmann::ordered_json evaluate_generation(const CellSet& real, const CellSet& generated, const GenerationEvalOptions& options,
                                            PcaSpace* space_out = nullptr);
 

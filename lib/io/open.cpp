@@ -55,8 +55,10 @@ std::unique_ptr<H5adReader> open_h5ad(const OpenedInput& in, const H5adOptions& 
   return std::make_unique<H5adReader>(in.h5ad_path, named);
 }
 
-std::unique_ptr<CountSource> open_counts(const std::string& path, const H5adOptions& options) {
-  OpenedInput in = open_input(path);
+namespace {
+
+std::unique_ptr<CountSource> counts_from(OpenedInput in, const H5adOptions& options) {
+  const std::string& path = in.path;
   switch (in.format) {
     case FileFormat::h5ad:
       return open_h5ad(in, options);
@@ -72,6 +74,35 @@ std::unique_ptr<CountSource> open_counts(const std::string& path, const H5adOpti
       fail(path, std::string("not an h5ad file or counts stream (format: ") + format_name(in.format) + ")");
     }
   }
+}
+
+}  // namespace
+
+std::unique_ptr<CountSource> open_counts(const std::string& path, const H5adOptions& options) {
+  return counts_from(open_input(path), options);
+}
+
+ReopenableCounts::ReopenableCounts(std::string path, H5adOptions options) : path_(std::move(path)), options_(std::move(options)) {
+  struct stat st;
+  if (path_ != "-" && stat(path_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    file_ = path_;
+  } else {
+    ByteReader in(path_);
+    file_ = spool_stdin_to_temp(in, path_);
+  }
+}
+
+std::unique_ptr<CountSource> ReopenableCounts::open() const {
+  OpenedInput in;
+  in.path = path_;
+  in.bytes = std::make_unique<ByteReader>(file_);
+  in.bytes->rename(path_);
+  in.format = sniff(*in.bytes);
+  if (in.format == FileFormat::h5ad) {
+    in.h5ad_path = file_;
+    in.bytes.reset();
+  }
+  return counts_from(std::move(in), options_);
 }
 
 }  // namespace scldm

@@ -33,4 +33,18 @@ std::unique_ptr<H5adReader> open_h5ad(const OpenedInput& in, const H5adOptions& 
 // A source of counts from an h5ad file or a counts stream.
 std::unique_ptr<CountSource> open_counts(const std::string& path, const H5adOptions& options);
 
+// Counts read in several passes (eval over a million cells, instead of
+// holding them): a regular file is opened afresh for each; standard input or
+// a FIFO is copied to a temporary file first. Messages name the user's path.
+class ReopenableCounts {
+ public:
+  ReopenableCounts(std::string path, H5adOptions options);
+  std::unique_ptr<CountSource> open() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_, file_;
+  H5adOptions options_;
+};
+
 }  // namespace scldm

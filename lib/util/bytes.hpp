@@ -44,6 +44,7 @@ class ByteReader {
   size_t peek(void* data, size_t n);
   uint64_t offset() const { return offset_; }
   const std::string& name() const { return name_; }
+  void rename(std::string name) { name_ = std::move(name); }  // for messages (a spooled copy shown as its source)
   // The size of a regular file; none for pipes, devices and standard input.
   std::optional<uint64_t> file_size() const;
 

@@ -34,6 +34,23 @@ assert "network simplex" in j["estimators"]["w2"]
   [[ "$output" == *"real floor"* ]] && [[ "$output" == *"compared: 20 generated and 20 real (half A)"* ]]
 }
 
+@test "eval reads its inputs in passes: piped inputs give the files' result" {
+  scldm eval --real "$FX/base.h5ad" --generated "$M/gen.h5ad" --by cell_type --json -o files.json
+  scldm convert "$M/gen.h5ad" -o gen.scs
+  scldm eval --real - --generated gen.scs --by cell_type --json -o piped.json < "$FX/base.h5ad"
+  "$PY" - <<'PY'
+import json
+a, b = json.load(open("files.json")), json.load(open("piped.json"))
+for j in (a, b):
+    j.pop("real"), j.pop("generated")
+assert a == b, (a, b)
+PY
+  mkfifo fifo
+  cat gen.scs > fifo &
+  run scldm eval --real "$FX/base.h5ad" --generated fifo --json
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
 @test "eval --by reports classes with too few cells instead of dropping them" {
   run scldm eval --real "$FX/base.h5ad" --generated "$M/gen.h5ad" --by cell_type --json
   [ "$status" -eq 0 ]

@@ -196,3 +196,44 @@ TEST(ReconMetrics, BlockByBlockEqualsAllAtOnce) {
     EXPECT_DOUBLE_EQ(parts.zero_accuracy, whole.zero_accuracy) << block;
   }
 }
+
+TEST(EvalMetrics, GenerationReadsOnlyTheCellsItCompares) {
+  torch::manual_seed(6);
+  CellSet real = cells_from(torch::poisson(torch::rand({300, 15}) * 6) + (torch::rand({300, 15}) < 0.1)),
+          gen = cells_from(torch::poisson(torch::rand({200, 15}) * 7) + (torch::rand({200, 15}) < 0.1));
+  for (CellSet* c : {&real, &gen}) {
+    c->labels = {{"type", {"x", "y", "z"}}};
+    c->codes = {{}};
+    for (size_t i = 0; i < c->size(); ++i) c->codes[0].push_back(int32_t(i % 3));
+  }
+  GenerationEvalOptions o;
+  o.max_cells = 20;
+  o.hvg = 10;
+  o.components = 4;
+  o.by = "type";
+  auto whole = evaluate_generation(real, gen, o);
+  size_t read_real = 0, read_gen = 0;
+  auto loader = [](const CellSet& all, size_t& count) {
+    return [&all, &count](const std::vector<size_t>& positions) {
+      count += positions.size();
+      CellSet out = all.empty_like();
+      for (size_t p : positions) out.append_cell(all, p);
+      return out;
+    };
+  };
+  // Labels only: no counts reach the evaluation except through the loaders.
+  auto labels_of = [](const CellSet& c) {
+    CellSet l = c.empty_like();
+    l.ids = c.ids;
+    l.codes = c.codes;
+    l.indptr.assign(c.size() + 1, 0);
+    return l;
+  };
+  CellSet real_labels = labels_of(real), gen_labels = labels_of(gen);
+  GenerationInputs in{real_labels, gen_labels, loader(real, read_real), loader(gen, read_gen)};
+  auto streamed = evaluate_generation(in, fit_pca(pass_over(real), 15, o.hvg, o.components), o);
+  EXPECT_EQ(whole.dump(), streamed.dump());
+  EXPECT_LE(read_real, 4u * 2 * 20);  // halves A and B of the overall group and of three classes
+  EXPECT_LE(read_gen, 4u * 20);
+  EXPECT_LT(read_real, real.size());
+}
