@@ -133,6 +133,22 @@ PY
   [[ "$output" == *"--memory"*"512M or 4G"* ]]
 }
 
+@test "fit-vae from disk: a data file replaced during training is an error naming it; the last checkpoint stays good" {
+  scldm simulate -n 3000 --genes 100 --seed 1 -o data.h5ad -q
+  scldm simulate -n 3000 --genes 100 --seed 2 -o other.h5ad -q
+  "$SCLDM" fit-vae data.h5ad --preset tiny --epochs 500 -b 32 --memory 1K --checkpoint-every 5 -o run.pt 2> err.txt &
+  pid=$!
+  for _ in $(seq 600); do [ -f run.last.pt ] && break; sleep 0.05; done
+  [ -f run.last.pt ]
+  cp other.h5ad data.h5ad
+  status=0
+  wait $pid || status=$?
+  [ "$status" -eq 1 ] || { cat err.txt; false; }
+  grep -q "data.h5ad: changed while training was reading it" err.txt || { cat err.txt; false; }
+  scldm info run.last.pt > /dev/null
+  assert_no_output run.pt
+}
+
 @test "resuming a finished run says what it writes; asking for fewer steps is a usage error" {
   scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 4 -b 16 -o a.pt -q
   run scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 4 -b 16 -o b.pt --resume a.last.pt
