@@ -59,19 +59,24 @@ LatentSet encode_h5ad(const Invocation& inv, const OpenedInput& in, const std::v
   EncodeOptions eo;
   eo.seed = uint64_t(inv.seed());
   eo.device = device;
-  // Read and encoded a chunk at a time: only the latents and labels stay.
+  // Read and encoded a chunk at a time into rows reserved for every cell of
+  // the file (--where keeps fewer): only the latents and labels stay.
   CellReader cells(source, vae.genes, false);
   CellSet all = cells.shape().empty_like(), chunk;
-  std::vector<torch::Tensor> z;
+  auto latents = torch::empty({int64_t(source.inner().schema().n_cells.value_or(0)), vae.config.tokens, vae.config.latent_dim});
+  int64_t row = 0;
   while (cells.next(chunk, size_t(cell_block_size(device)) * 256)) {
-    z.push_back(encode_cells(vae, chunk, iota_indices(chunk.size()), eo));
+    auto z = encode_cells(vae, chunk, iota_indices(chunk.size()), eo);
+    latents.narrow(0, row, z.size(0)).copy_(z);
+    row += z.size(0);
     for (size_t c = 0; c < all.codes.size(); ++c) all.codes[c].insert(all.codes[c].end(), chunk.codes[c].begin(), chunk.codes[c].end());
     all.library_size.insert(all.library_size.end(), chunk.library_size.begin(), chunk.library_size.end());
   }
-  if (z.empty()) fail(in.path, "no cells with counts");
+  if (row == 0) fail(in.path, "no cells with counts");
   opt.vae_fingerprint = vae.fingerprint;
   opt.vae_path = absolute_path(vae_path);
-  return make_latent_set(torch::cat(z), all.labels, all.codes, all.library_size, conditions, in.path);
+  latents = latents.narrow(0, 0, row);
+  return make_latent_set(latents, all.labels, all.codes, all.library_size, conditions, in.path);
 }
 
 LatentSet read_input(const Invocation& inv, const std::string& path, const std::vector<std::string>& conditions,

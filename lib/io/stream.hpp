@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,7 @@ class StreamReader : public CountSource {
   bool next(LatentBlock& block);
   uint64_t records_read() const { return records_read_; }
   uint64_t bytes_read() const;
+  std::optional<uint64_t> file_size() const { return in_->file_size(); }  // none for pipes
 
  private:
   void read_header();

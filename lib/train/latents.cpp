@@ -47,20 +47,32 @@ LatentSet make_latent_set(torch::Tensor z, const std::vector<LabelColumn>& colum
 LatentSet read_latents(StreamReader& in, const std::vector<std::string>& conditions) {
   const StreamHeader& h = in.header();
   if (h.kind != StreamHeader::Kind::latent) fail(in.path(), "is a counts stream; fit-prior needs latents (scldm encode)");
-  std::vector<float> values;
+  // Rows reserved from the file size where it is known (twice the cells its
+  // bytes would hold as raw floats: compressed frames hold more, and pages
+  // never written cost no memory), else grown: the latents are held about once.
+  const int64_t per_cell = h.tokens * h.dim;
+  int64_t capacity = in.file_size() ? 2 * int64_t(*in.file_size() / uint64_t(per_cell * 4)) + 4096 : 4096, n = 0;
+  auto z = torch::empty({capacity, h.tokens, h.dim});
   std::vector<std::vector<int32_t>> codes(h.labels.size());
   std::vector<double> library;
   LatentBlock b;
   while (in.next(b)) {
-    values.insert(values.end(), b.values.begin(), b.values.end());
+    for (float v : b.values)
+      if (!std::isfinite(v)) fail(in.path(), "holds non-finite latents");
+    const auto k = int64_t(b.size());
+    if (n + k > capacity) {
+      capacity = std::max(2 * capacity, n + k);
+      auto bigger = torch::empty({capacity, h.tokens, h.dim});
+      bigger.narrow(0, 0, n).copy_(z.narrow(0, 0, n));
+      z = bigger;
+    }
+    memcpy(z.data_ptr<float>() + n * per_cell, b.values.data(), b.values.size() * sizeof(float));
+    n += k;
     library.insert(library.end(), b.library_size.begin(), b.library_size.end());
     for (size_t c = 0; c < codes.size(); ++c) codes[c].insert(codes[c].end(), b.labels[c].begin(), b.labels[c].end());
   }
   if (library.empty()) fail(in.path(), "holds no cells");
-  for (float v : values)
-    if (!std::isfinite(v)) fail(in.path(), "holds non-finite latents");
-  auto z = torch::empty({int64_t(library.size()), h.tokens, h.dim});
-  memcpy(z.data_ptr<float>(), values.data(), values.size() * sizeof(float));
+  z = z.narrow(0, 0, n);
   return make_latent_set(z, h.labels, codes, library, conditions, in.path());
 }
 
