@@ -130,7 +130,7 @@ nlohmann::ordered_json conditional_accuracy(const Invocation& inv, const std::st
     }
     size_t n = 0, correct = 0, skipped = 0;
     CellSet cells;  // a chunk at a time: whole cell blocks, so each cell's latent is as in one pass
-    while (reader.next(cells, size_t(cell_block_size(device)) * 256)) {
+    while (reader.next(cells, cell_chunk_size(device))) {
       auto features = encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
       auto predicted = clf.probabilities(features.x).argmax(1).contiguous();
       const int64_t* p = predicted.data_ptr<int64_t>();
@@ -165,7 +165,7 @@ int run_reconstruction(const Invocation& inv, const std::string& real_path, cons
   CellReader cells(*source, vae.genes, false);
   ReconstructionPass pass(vae.model, uint64_t(inv.seed()), device);
   CellSet chunk;
-  while (cells.next(chunk, size_t(cell_block_size(device)) * 256)) pass.add(chunk, every(chunk.size()));
+  while (cells.next(chunk, cell_chunk_size(device))) pass.add(chunk, every(chunk.size()));
   auto r = pass.result();
   if (r.cells == 0) fail(source->path(), "no cells with counts");
   nlohmann::ordered_json j = {{"real", real_path}, {"vae", vae_path}, {"vae_fingerprint", vae.fingerprint}, {"cells", r.cells},

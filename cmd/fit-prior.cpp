@@ -65,7 +65,7 @@ LatentSet encode_h5ad(const Invocation& inv, const OpenedInput& in, const std::v
   CellSet all = cells.shape().empty_like(), chunk;
   auto latents = torch::empty({int64_t(source.inner().schema().n_cells.value_or(0)), vae.config.tokens, vae.config.latent_dim});
   int64_t row = 0;
-  while (cells.next(chunk, size_t(cell_block_size(device)) * 256)) {
+  while (cells.next(chunk, cell_chunk_size(device))) {
     auto z = encode_cells(vae, chunk, iota_indices(chunk.size()), eo);
     latents.narrow(0, row, z.size(0)).copy_(z);
     row += z.size(0);

@@ -1,10 +1,13 @@
 // scldm fit-vae: train the VAE on counts.
+#include <sys/stat.h>
+
 #include <optional>
 
 #include "cmd/common-model.hpp"
 #include "io/checkpoint.hpp"
 #include "io/disk_cells.hpp"
 #include "io/open.hpp"
+#include "io/select.hpp"
 #include "util/text.hpp"
 #include "spec/checkpoints.hpp"
 #include "cmd/runners-model.hpp"
@@ -42,18 +45,41 @@ VaeConfig config_from_options(const Invocation& inv) {
   return c;
 }
 
-// The data's counts on disk when they exceed --memory and can be read by
-// position (an h5ad file stored by cell); else null and they are loaded.
-std::unique_ptr<DiskCells> cells_on_disk(const Invocation& inv, const std::string& path, uint64_t budget) {
-  if (path == "-") return nullptr;
-  OpenedInput in = open_input(path);
-  if (in.format != FileFormat::h5ad || in.h5ad_path != path) return nullptr;  // streams, spooled FIFOs
+// Where the training cells live: on disk when an h5ad file stored by cell
+// holds more counts than --memory (after --where), else in memory. Pipes and
+// FIFOs are read once, into memory.
+struct TrainingData {
+  std::unique_ptr<DiskCells> disk;
+  CellSet memory;
+};
+
+TrainingData training_data(const Invocation& inv, const std::string& path, uint64_t budget, bool may_read_from_disk) {
+  TrainingData d;
+  struct stat st;
+  const bool regular = path != "-" && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  OpenedInput in = regular && may_read_from_disk ? open_input(path) : OpenedInput{};
+  if (in.format != FileFormat::h5ad) {
+    d.memory = load_cells(*open_cells(inv, path), {}, true);
+    return d;
+  }
   auto reader = open_h5ad(in, h5ad_options(inv));
-  const uint64_t bytes = reader->matrix().stored * CellSet::kBytesPerCount;
-  if (bytes <= budget || reader->matrix().encoding == "csc") return nullptr;
+  const bool over = reader->matrix().stored * CellSet::kBytesPerCount > budget;
+  if (!over || reader->matrix().encoding == "csc") {
+    if (over) note(path + ": its counts exceed --memory but are stored by gene (CSC): loading them (convert to CSR to train from disk)");
+    SelectedSource source(std::move(reader), inv.args.all("where"));
+    d.memory = load_cells(source, {}, true);
+    return d;
+  }
+  d.disk = std::make_unique<DiskCells>(std::move(reader), inv.args.all("where"));
+  const uint64_t bytes = d.disk->stored_counts() * CellSet::kBytesPerCount;
+  if (bytes <= budget) {  // --where kept few enough
+    d.memory = d.disk->load_all();
+    d.disk.reset();
+    return d;
+  }
   note(path + ": its counts (about " + human_bytes(double(bytes)) + " in memory) exceed --memory " +
        inv.args.text("memory", cli::table_default) + ": reading them from disk during training");
-  return std::make_unique<DiskCells>(std::move(reader), inv.args.all("where"));
+  return d;
 }
 
 // Blocks of contiguous cells, as many per buffer as a quarter of the budget
@@ -82,19 +108,15 @@ int run_fit_vae(const Invocation& inv) {
   // A resumed run keeps its data order (and reads from disk only in blocks).
   std::optional<OrderScheme> resumed;
   if (inv.args.has("resume")) resumed = checkpoint_order(read_checkpoint(opt.resume, false).meta, opt.resume);
-  std::unique_ptr<DiskCells> disk = resumed && !resumed->blocked() ? nullptr : cells_on_disk(inv, data_path, budget);
-  CellSet in_memory;
-  if (!disk) {
-    auto source = open_cells(inv, data_path);
-    in_memory = load_cells(*source, {}, true);
-  }
-  const CellSet& meta = disk ? disk->meta() : in_memory;
+  TrainingData data = training_data(inv, data_path, budget, !resumed || resumed->blocked());
+  const std::unique_ptr<DiskCells>& disk = data.disk;
+  const CellSet& meta = disk ? disk->meta() : data.memory;
   opt.order = resumed ? *resumed : disk ? disk_order(*disk, budget) : OrderScheme{};
   if (meta.skipped_empty) note(data_path + ": skipped " + std::to_string(meta.skipped_empty) + " cells without counts");
   detail("training on " + std::to_string(meta.size()) + " cells x " + std::to_string(meta.vocabulary.size()) + " genes");
   std::unique_ptr<TrainingCells> cells;
   if (disk) cells = std::make_unique<CellsOnDisk>(*disk);
-  else cells = std::make_unique<CellsInMemory>(in_memory);
+  else cells = std::make_unique<CellsInMemory>(data.memory);
   note(train_vae(*cells, config, opt).summary());
   return 0;
 }

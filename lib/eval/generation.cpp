@@ -17,8 +17,6 @@ namespace scldm {
 
 namespace {
 
-constexpr size_t kPassChunkCells = 4096;
-
 
 double total_counts(const CellSet& c, size_t i) {
   double s = 0;

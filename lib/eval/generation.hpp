@@ -41,6 +41,8 @@ torch::Tensor log_normalised(const CellSet& cells, const std::vector<size_t>& wh
 // for each chunk (a file read afresh, or parts of a set in memory).
 using CellVisitor = std::function<void(const CellSet&, const std::vector<size_t>&)>;
 using CellPass = std::function<void(const CellVisitor&)>;
+// Cells per chunk of a pass (the PCA's sums are exact for a given chunking).
+inline constexpr size_t kPassChunkCells = 4096;
 CellPass pass_over(const CellSet& cells);
 
 // Two passes over the real cells (genes 1..n_genes); memory holds one chunk

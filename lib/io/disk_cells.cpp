@@ -22,6 +22,9 @@ struct stat file_identity(const std::string& path) {
 DiskCells::DiskCells(std::unique_ptr<H5adReader> reader, const std::vector<std::string>& where)
     : path_(reader->path()), reader_(std::move(reader)), identity_(file_identity(path_)) {
   if (reader_->matrix().encoding == "csc") fail(path_, "stores its counts by gene (CSC): convert it to CSR to train from disk");
+  // A dense read holds rows x genes values: at most about 64 MB of them.
+  const uint64_t genes = std::max<uint64_t>(1, reader_->matrix().n_genes);
+  max_span_ = reader_->matrix().encoding == "dense" ? std::max<uint64_t>(1, (uint64_t(64) << 20) / (genes * 8)) : kMaxSpan;
   scan(where);
   if (size() == 0) fail(path_, "no cells with counts");
 }
@@ -43,6 +46,7 @@ void DiskCells::scan(const std::vector<std::string>& where) {
         continue;
       }
       rows_.push_back(row);
+      stored_per_cell_.push_back(uint32_t(std::min<uint64_t>(n, UINT32_MAX)));
       stored_ += n;
       meta_.ids.push_back(block.ids[i]);
       meta_.library_size.push_back(block.library_size[i]);
@@ -76,18 +80,29 @@ CellSet DiskCells::read(const Indices& positions) {
   std::lock_guard<std::mutex> lock(mutex_);
   check_unchanged();
   CellSet out = meta_.empty_like();
+  uint64_t counts = 0;
+  for (size_t p : positions) counts += stored_per_cell_[p];
+  out.genes.reserve(counts);
+  out.counts.reserve(counts);
   CountBlock block;
   for (size_t k = 0; k < positions.size();) {
     // A span of rows covering the next wanted cells that lie close together.
     const uint64_t first = rows_[positions[k]];
     size_t last = k;
     while (last + 1 < positions.size() && rows_[positions[last + 1]] - rows_[positions[last]] <= kMaxGap &&
-           rows_[positions[last + 1]] - first < kMaxSpan)
+           rows_[positions[last + 1]] - first < max_span_)
       ++last;
     reader_->read_range(first, rows_[positions[last]] + 1, block);
     for (; k <= last; ++k) copy_cell(block, size_t(rows_[positions[k]] - first), positions[k], out);
   }
   return out;
+}
+
+CellSet DiskCells::load_all() {
+  CellSet all = read(iota_indices(size()));
+  std::vector<uint64_t>().swap(all.origin);  // every cell: positions are the indices
+  all.skipped_empty = meta_.skipped_empty;
+  return all;
 }
 
 }  // namespace scldm

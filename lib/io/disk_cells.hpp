@@ -30,6 +30,8 @@ class DiskCells {
   // call from several threads (one read at a time). A file that changed
   // since the scan is an error naming it.
   CellSet read(const Indices& positions);
+  // Every cell, as load_cells would give them (for a selection that fits memory).
+  CellSet load_all();
 
  private:
   void scan(const std::vector<std::string>& where);
@@ -40,6 +42,8 @@ class DiskCells {
   std::unique_ptr<H5adReader> reader_;
   CellSet meta_;
   std::vector<uint64_t> rows_;  // file row of each position
+  std::vector<uint32_t> stored_per_cell_;  // counts of each position (to reserve memory)
+  uint64_t max_span_ = 0;        // rows read at once (fewer for a dense matrix of many genes)
   uint64_t stored_ = 0;
   struct stat identity_ {};
   std::mutex mutex_;

@@ -86,6 +86,9 @@ ReopenableCounts::ReopenableCounts(std::string path, H5adOptions options) : path
   struct stat st;
   if (path_ != "-" && stat(path_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
     file_ = path_;
+    size_ = int64_t(st.st_size);
+    mtime_ns_ = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    inode_ = uint64_t(st.st_ino);
   } else {
     ByteReader in(path_);
     file_ = spool_stdin_to_temp(in, path_);
@@ -93,6 +96,10 @@ ReopenableCounts::ReopenableCounts(std::string path, H5adOptions options) : path
 }
 
 std::unique_ptr<CountSource> ReopenableCounts::open() const {
+  struct stat st;
+  if (size_ >= 0 && (stat(file_.c_str(), &st) != 0 || int64_t(st.st_size) != size_ || uint64_t(st.st_ino) != inode_ ||
+                     int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec != mtime_ns_))
+    fail(path_, "changed while it was being read (size, modification time or inode differ from the first pass)");
   OpenedInput in;
   in.path = path_;
   in.bytes = std::make_unique<ByteReader>(file_);

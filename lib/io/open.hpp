@@ -34,8 +34,9 @@ std::unique_ptr<H5adReader> open_h5ad(const OpenedInput& in, const H5adOptions& 
 std::unique_ptr<CountSource> open_counts(const std::string& path, const H5adOptions& options);
 
 // Counts read in several passes (eval over a million cells, instead of
-// holding them): a regular file is opened afresh for each; standard input or
-// a FIFO is copied to a temporary file first. Messages name the user's path.
+// holding them): a regular file is opened afresh for each, and one that
+// changed since the first is an error; standard input or a FIFO is copied to
+// a temporary file first. Messages name the user's path.
 class ReopenableCounts {
  public:
   ReopenableCounts(std::string path, H5adOptions options);
@@ -45,6 +46,8 @@ class ReopenableCounts {
  private:
   std::string path_, file_;
   H5adOptions options_;
+  int64_t size_ = -1, mtime_ns_ = -1;
+  uint64_t inode_ = 0;
 };
 
 }  // namespace scldm

@@ -19,6 +19,10 @@ namespace scldm {
 // Cells per block: small on the CPU (blocks run in parallel), larger on a GPU.
 int64_t cell_block_size(const torch::Device& device);
 
+// Cells that streaming commands read and run at a time: whole blocks (4,096
+// cells on the CPU), so that chunks keep every cell's block companions.
+inline size_t cell_chunk_size(const torch::Device& device) { return size_t(cell_block_size(device)) * 256; }
+
 // Calls fn(begin) once for every block [begin, begin + cell_block_size())
 // that overlaps the positions [first, first + n); blocks run in parallel on
 // the CPU (each single-threaded), one after the other on a GPU. fn runs

@@ -31,9 +31,6 @@ std::vector<size_t> pick_labels(const CellSet& cells, const std::vector<std::str
   return out;
 }
 
-// Cells encoded between writes: whole blocks, so that blocks align with the cell position.
-size_t encode_chunk(const torch::Device& device) { return size_t(cell_block_size(device)) * 256; }
-
 // Opens obsm/X_scldm (cells x m*D float32) in the copy, replacing one there.
 h5::Handle create_latent_dataset(hid_t file, const LoadedVae& vae, uint64_t n_cells, const std::string& output) {
   h5::Handle obsm = h5::is_group(file, "obsm") ? h5::open_group(file, "obsm", output) : h5::create_group(file, "obsm", output);
@@ -77,7 +74,7 @@ void encode_to_stream(LoadedVae& vae, CellReader& cells, const std::string& outp
   Progress progress("encoding", cells.source().schema().n_cells.value_or(0));
   CellSet chunk;
   uint64_t done = 0;
-  while (cells.next(chunk, encode_chunk(opt.device))) {
+  while (cells.next(chunk, cell_chunk_size(opt.device))) {
     auto z = encode_cells(vae, chunk, iota_indices(chunk.size()), opt);
     LatentBlock b;
     b.clear(keep.size());
@@ -105,7 +102,7 @@ void encode_into_h5ad_copy(LoadedVae& vae, CellReader& cells, const std::string&
   Progress progress("encoding", n_cells);
   CellSet chunk;
   uint64_t done = 0;
-  while (cells.next(chunk, encode_chunk(opt.device))) {
+  while (cells.next(chunk, cell_chunk_size(opt.device))) {
     write_latent_rows(d, encode_cells(vae, chunk, iota_indices(chunk.size()), opt), done, output);
     progress.update(done += chunk.size());
   }

@@ -8,12 +8,6 @@
 #include "util/log.hpp"
 
 namespace scldm {
-namespace {
-
-constexpr size_t kChunkCells = 4096;
-
-}  // namespace
-
 EvalFiles::EvalFiles(const std::string& real, const H5adOptions& real_options, std::vector<std::string> where,
                      const std::string& generated)
     : real_(real, real_options), gen_(generated, H5adOptions{}), where_(std::move(where)) {
@@ -44,7 +38,7 @@ CellSet EvalFiles::read_labels(bool generated) const {
   auto source = open(generated);
   CellReader reader(*source, shared_, false);
   CellSet all = reader.shape().empty_like(), chunk;
-  while (reader.next(chunk, kChunkCells)) {
+  while (reader.next(chunk, kPassChunkCells)) {
     all.ids.insert(all.ids.end(), chunk.ids.begin(), chunk.ids.end());
     all.library_size.insert(all.library_size.end(), chunk.library_size.begin(), chunk.library_size.end());
     for (size_t c = 0; c < all.codes.size(); ++c) all.codes[c].insert(all.codes[c].end(), chunk.codes[c].begin(), chunk.codes[c].end());
@@ -58,7 +52,7 @@ CellPass EvalFiles::pass(bool generated) const {
     auto source = open(generated);
     CellReader reader(*source, shared_, false);
     CellSet chunk;
-    while (reader.next(chunk, kChunkCells)) visit(chunk, iota_indices(chunk.size()));
+    while (reader.next(chunk, kPassChunkCells)) visit(chunk, iota_indices(chunk.size()));
   };
 }
 
@@ -67,7 +61,7 @@ CellSet EvalFiles::load(bool generated, const std::vector<size_t>& positions) co
   CellReader reader(*source, shared_, false);
   CellSet out = reader.shape().empty_like(), chunk;
   size_t k = 0;
-  while (k < positions.size() && reader.next(chunk, kChunkCells))
+  while (k < positions.size() && reader.next(chunk, kPassChunkCells))
     for (size_t i = 0; i < chunk.size() && k < positions.size(); ++i)
       if (chunk.origin[i] == positions[k]) {
         out.append_cell(chunk, i);

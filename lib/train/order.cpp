@@ -20,6 +20,7 @@ OrderScheme OrderScheme::from_json(const nlohmann::json& j) {
 }
 
 OrderScheme checkpoint_order(const nlohmann::json& meta, const std::string& path) {
+  if (!meta.contains("training")) return {};  // not a training checkpoint: the resume check says so
   try {
     const auto& training = meta.at("training");
     return OrderScheme::from_json(training.contains("order") ? training.at("order") : nlohmann::json());

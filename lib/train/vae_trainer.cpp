@@ -6,13 +6,11 @@
 #include "model/reconstruction.hpp"
 #include "model/vae_io.hpp"
 #include "model/batch.hpp"
+#include "model/cell_blocks.hpp"
 #include "util/error.hpp"
 
 namespace scldm {
 namespace {
-
-// Validation cells read (from disk) at a time: a multiple of every cell block size.
-constexpr size_t kValidationPart = 4096;
 
 class VaeTask : public TrainingTask {
  public:
@@ -58,7 +56,7 @@ class VaeTask : public TrainingTask {
   Validation validate(const Indices& val) override {
     // Parts of whole cell blocks: the result of all validation cells at once.
     ReconstructionPass pass(model_, opt_.seed, opt_.device);
-    data_.for_each_part(val, kValidationPart, [&](const CellSet& part, const Indices& which) { pass.add(part, which); });
+    data_.for_each_part(val, cell_chunk_size(opt_.device), [&](const CellSet& part, const Indices& which) { pass.add(part, which); });
     auto r = pass.result();
     Validation v;
     v.metrics = {{"val_nll", r.nll},           {"val_pcc", r.recon.pcc}, {"val_mse", r.recon.mse},

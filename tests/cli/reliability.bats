@@ -133,6 +133,25 @@ PY
   [[ "$output" == *"--memory"*"512M or 4G"* ]]
 }
 
+@test "fit-vae --memory: --where, CSC, dense and piped inputs take the right path" {
+  # A selection whose counts fit stays in memory; the whole file does not.
+  run scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 --memory 4K --where cell_type=B -o sel.pt
+  [ "$status" -eq 0 ] && [[ "$output" != *"from disk"* ]]
+  run scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 --memory 4K -o all.pt
+  [ "$status" -eq 0 ] && [[ "$output" == *"reading them from disk"* ]]
+  run scldm fit-vae "$FX/csc.h5ad" --preset tiny --max-steps 2 --memory 1K -o csc.pt
+  [ "$status" -eq 0 ] && [[ "$output" == *"stored by gene (CSC): loading them"* ]]
+  run scldm fit-vae "$FX/dense.h5ad" --preset tiny --max-steps 2 --memory 1K -o dense.pt
+  [ "$status" -eq 0 ] && [[ "$output" == *"reading them from disk"* ]]
+  # Pipes are read once, into memory.
+  run scldm fit-vae <(cat "$FX/base.h5ad") --preset tiny --max-steps 2 --memory 1K -o fifo.pt
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [[ "$output" != *"from disk"* ]]
+  scldm convert "$FX/base.h5ad" -o base.scs
+  run scldm fit-vae <(cat base.scs) --preset tiny --max-steps 2 --memory 1K -o stream.pt
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
 @test "fit-vae from disk: a data file replaced during training is an error naming it; the last checkpoint stays good" {
   scldm simulate -n 3000 --genes 100 --seed 1 -o data.h5ad -q
   scldm simulate -n 3000 --genes 100 --seed 2 -o other.h5ad -q
