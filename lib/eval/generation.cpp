@@ -301,14 +301,8 @@ nlohmann::ordered_json evaluate_generation(const GenerationInputs& in, const Pca
 nlohmann::ordered_json evaluate_generation(const CellSet& real, const CellSet& gen, const GenerationEvalOptions& o,
                                            PcaSpace* space_out) {
   PcaSpace space = fit_pca(real, o.hvg, o.components);
-  auto subset = [](const CellSet& cells) {
-    return [&cells](const Indices& positions) {
-      CellSet out = cells.empty_like();
-      for (size_t p : positions) out.append_cell(cells, p);
-      return out;
-    };
-  };
-  auto report = evaluate_generation(GenerationInputs{real, gen, subset(real), subset(gen)}, space, o);
+  auto loader = [](const CellSet& cells) { return [&cells](const Indices& positions) { return cells.subset(positions); }; };
+  auto report = evaluate_generation(GenerationInputs{real, gen, loader(real), loader(gen)}, space, o);
   if (space_out) *space_out = space;
   return report;
 }

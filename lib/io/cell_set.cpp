@@ -24,6 +24,12 @@ void CellSet::append_cell(const CellSet& other, size_t i) {
   origin.push_back(other.position(i));
 }
 
+CellSet CellSet::subset(const std::vector<size_t>& which) const {
+  CellSet out = empty_like();
+  for (size_t i : which) out.append_cell(*this, i);
+  return out;
+}
+
 CellReader::CellReader(CountSource& source, const std::vector<std::string>& vocabulary, bool skip_empty)
     : source_(source), skip_empty_(skip_empty) {
   const CountSchema& schema = source.schema();

@@ -32,6 +32,8 @@ struct CellSet {
   CellSet empty_like() const;
   // Appends cell i of `other` (same vocabulary and label columns).
   void append_cell(const CellSet& other, size_t i);
+  // The cells at these indices, in that order, with their positions as origin.
+  CellSet subset(const std::vector<size_t>& which) const;
   // Bytes held per stored count (gene index and count), for memory budgets.
   static constexpr size_t kBytesPerCount = sizeof(int64_t) + sizeof(float);
 };
