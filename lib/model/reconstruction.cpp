@@ -139,11 +139,4 @@ ReconstructionResult ReconstructionPass::result() const {
   return r;
 }
 
-ReconstructionResult evaluate_reconstruction(Vae& model, const CellSet& data, const std::vector<size_t>& val,
-                                             int64_t /*batch*/, uint64_t seed, const torch::Device& device) {
-  ReconstructionPass pass(model, seed, device);
-  pass.add(data, val);
-  return pass.result();
-}
-
 }  // namespace scldm

@@ -67,8 +67,4 @@ class ReconstructionPass {
   size_t cells_ = 0;
 };
 
-// All of `which` at once.
-ReconstructionResult evaluate_reconstruction(Vae& model, const CellSet& data, const std::vector<size_t>& which,
-                                             int64_t batch, uint64_t seed, const torch::Device& device);
-
 }  // namespace scldm
