@@ -15,14 +15,17 @@ namespace scldm {
 
 namespace {
 
-// Latents of `path`: read from a latent stream, or encoded from counts with
-// the VAE (`recorded` is the path a classifier remembers).
-CellFeatures load_features(const Invocation& inv, const std::string& path, const std::string& recorded,
+// Latents of `paths`: read from a latent stream, or encoded from counts (of
+// one file or several) with the VAE (`recorded` is the path a classifier remembers).
+CellFeatures load_features(const Invocation& inv, const std::vector<std::string>& paths, const std::string& recorded,
                            const torch::Device& device) {
+  const std::string& path = paths[0];
   refuse_terminal_input(path);
-  OpenedInput in = open_input(path);
+  OpenedInput in = paths.size() > 1 ? OpenedInput{} : open_input(path);
   std::unique_ptr<CountSource> counts;
-  if (in.format == FileFormat::stream) {
+  if (paths.size() > 1) {
+    counts = open_cells(inv, paths);
+  } else if (in.format == FileFormat::stream) {
     auto reader = std::make_unique<StreamReader>(std::move(in.bytes));
     if (reader->header().kind == StreamHeader::Kind::latent) return stream_features(*reader);
     counts = std::move(reader);
@@ -34,6 +37,7 @@ CellFeatures load_features(const Invocation& inv, const std::string& path, const
   std::string vae_path = resolve_vae_path(inv, recorded);
   LoadedVae vae = load_vae(vae_path, device);
   CellSet cells = load_cells(*counts, vae.genes, false);
+  note_panels(cells);
   return encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
 }
 
@@ -47,8 +51,9 @@ int train(const Invocation& inv, const torch::Device& device) {
   o.seed = uint64_t(inv.seed());
   std::string output = inv.output("clf.pt");
   if (output == "-") throw UsageError("the classifier is a file: give -o FILE");
-  std::string path = inv.args.text("train");
-  CellFeatures data = load_features(inv, path, "", device);
+  const std::vector<std::string> paths = expand_input_lists(inv.args.all("train"));
+  const std::string path = joined_paths(paths);
+  CellFeatures data = load_features(inv, paths, "", device);
   nlohmann::ordered_json report;
   report["train"] = path;
   Classifier clf = train_classifier(data, inv.args.text("label"), o, report);
@@ -68,8 +73,9 @@ int train(const Invocation& inv, const torch::Device& device) {
 int predict(const Invocation& inv, const torch::Device& device) {
   std::string clf_path = inv.args.text("model");
   Classifier clf = Classifier::from_checkpoint(read_checkpoint(clf_path), clf_path);
-  std::string path = inv.input(0);
-  CellFeatures data = load_features(inv, path, clf.vae_path, device);
+  const std::vector<std::string> paths = inv.inputs();
+  const std::string path = joined_paths(paths);
+  CellFeatures data = load_features(inv, paths, clf.vae_path, device);
   if (data.vae_fingerprint != clf.vae_fingerprint)
     fail(path, "latents come from another VAE (" + (data.vae_fingerprint.empty() ? std::string("unnamed") : data.vae_fingerprint) +
                    ") than the classifier's (" + clf.vae_fingerprint + ")");

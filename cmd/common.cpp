@@ -1,12 +1,18 @@
 #include "cmd/common.hpp"
 
+#include <algorithm>
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <exception>
 
 #include "cmd/options/tables.hpp"
 #include "io/checkpoint.hpp"
 #include "io/open.hpp"
+#include "io/multi_source.hpp"
 #include "io/select.hpp"
+#include "util/lines.hpp"
+#include "util/text.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 #include "util/log.hpp"
@@ -17,6 +23,54 @@ namespace scldm {
 std::string Invocation::input(size_t i, const std::string& fallback) const {
   auto& p = args.positionals();
   return i < p.size() ? p[i] : fallback;
+}
+
+std::vector<std::string> Invocation::inputs() const { return expand_input_lists(args.positionals()); }
+
+namespace {
+
+// The non-blank lines of a hand-written list, without surrounding blanks,
+// with their line numbers (1-based).
+std::vector<std::pair<size_t, std::string>> listed_lines(const std::string& path) {
+  std::vector<std::pair<size_t, std::string>> out;
+  const std::vector<std::string> lines = read_lines(path);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const size_t first = lines[i].find_first_not_of(" \t"), last = lines[i].find_last_not_of(" \t");
+    if (first != std::string::npos) out.emplace_back(i + 1, lines[i].substr(first, last - first + 1));
+  }
+  return out;
+}
+
+// The same file named twice (also through different paths) is a usage error.
+void refuse_repeated_inputs(const std::vector<std::string>& paths) {
+  std::vector<std::pair<dev_t, ino_t>> seen;
+  for (const std::string& path : paths) {
+    if (path == "-") throw UsageError("-: standard input can be one input, not one of several");
+    struct stat st;
+    const bool found = stat(path.c_str(), &st) == 0;
+    if (std::count(paths.begin(), paths.end(), path) > 1 ||
+        (found && std::count(seen.begin(), seen.end(), std::make_pair(st.st_dev, st.st_ino))))
+      throw UsageError(path + ": given twice");
+    if (found) seen.emplace_back(st.st_dev, st.st_ino);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> expand_input_lists(const std::vector<std::string>& given) {
+  std::vector<std::string> out;
+  for (const std::string& p : given) {
+    if (p.size() < 2 || p[0] != '@') {
+      out.push_back(p);
+      continue;
+    }
+    const std::string list = p.substr(1);
+    size_t before = out.size();
+    for (auto& [number, line] : listed_lines(list)) out.push_back(line);
+    if (out.size() == before) fail(list, "lists no input files");
+  }
+  if (out.empty()) out.push_back("-");
+  return out;
 }
 
 nlohmann::json provenance(const Invocation& inv, const nlohmann::json& extra) {
@@ -37,9 +91,46 @@ H5adOptions h5ad_options(const Invocation& inv) {
   return o;
 }
 
-std::unique_ptr<CountSource> open_cells(const Invocation& inv, const std::string& path) {
+std::unique_ptr<SelectedSource> open_cells(const Invocation& inv, const std::string& path) {
   refuse_terminal_input(path);
   return std::make_unique<SelectedSource>(open_counts(path, h5ad_options(inv)), inv.args.all("where"));
+}
+
+std::unique_ptr<SelectedSource> open_cells(const Invocation& inv, const std::vector<std::string>& paths) {
+  if (paths.size() == 1) return open_cells(inv, paths[0]);
+  refuse_repeated_inputs(paths);
+  const std::string label = inv.args.text("source-label", "dataset");
+  if (label.empty() || label.find('=') != std::string::npos)
+    throw UsageError("--source-label: '" + label + "' cannot name a label (empty, or holds '=')");
+  std::vector<std::unique_ptr<CountSource>> sources;
+  for (const std::string& path : paths) sources.push_back(open_counts(path, h5ad_options(inv)));
+  auto all = std::make_unique<MultiSource>(std::move(sources), label);
+  return std::make_unique<SelectedSource>(std::move(all), inv.args.all("where"));
+}
+
+std::string joined_paths(const std::vector<std::string>& paths) {
+  std::string out;
+  for (auto& p : paths) out += (out.empty() ? "" : " ") + p;
+  return out;
+}
+
+void note_panels(const CellSet& cells) {
+  if (!cells.panels) return;
+  for (const PanelSummary& s : summarize_panels(*cells.panels)) note(describe_panel(s, cells.vocabulary.size(), cells.panels->size()));
+}
+
+std::vector<std::string> vocabulary_option(const Invocation& inv) {
+  if (!inv.args.has("genes")) return {};
+  const std::string path = inv.args.text("genes");
+  const auto lines = listed_lines(path);
+  std::vector<std::string> genes;
+  for (auto& [number, name] : lines) genes.push_back(name);
+  if (genes.empty()) fail(path, "lists no genes");
+  size_t first = 0, again = first_duplicate(genes, &first);
+  if (again != std::string::npos)
+    fail(path, "gene '" + genes[again] + "' is listed twice (lines " + std::to_string(lines[first].first) + " and " +
+                   std::to_string(lines[again].first) + ")");
+  return genes;
 }
 
 void refuse_terminal_input(const std::string& path) {

@@ -2,11 +2,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "io/checkpoint.hpp"
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
 #include "io/convert.hpp"
+#include "io/open.hpp"
 #include "pipeline/decode.hpp"
 #include "util/paths.hpp"
 #include "util/error.hpp"
@@ -17,6 +19,19 @@
 namespace scldm {
 
 namespace {
+
+// The genes of --like FILE that the VAE knows, in the file's order.
+std::vector<std::string> panel_of_file(const std::string& path, const std::vector<std::string>& vocabulary) {
+  auto source = open_counts(path, H5adOptions{});
+  const std::unordered_set<std::string> known(vocabulary.begin(), vocabulary.end());
+  std::vector<std::string> out;
+  for (const std::string& g : source->schema().genes)
+    if (known.count(g)) out.push_back(g);
+  if (out.empty()) fail(path, "none of its genes is in the VAE's vocabulary");
+  const size_t unknown = source->schema().genes.size() - out.size();
+  if (unknown) note(path + ": " + std::to_string(unknown) + " of its genes are not in the VAE's vocabulary (not written)");
+  return out;
+}
 
 // --genes a,b,c or --genes FILE (one name per line).
 std::vector<std::string> gene_subset(const Invocation& inv) {
@@ -66,7 +81,8 @@ int run_decode(const Invocation& inv) {
   opt.seed = uint64_t(inv.seed());
   opt.library_size = inv.args.number_in("library-size", 0, 0, 4294967295.0);
   opt.mean = inv.args.has("mean");
-  opt.genes = gene_subset(inv);
+  if (inv.args.has("genes") && inv.args.has("like")) throw UsageError("--genes and --like both name the panel: give one");
+  opt.genes = inv.args.has("like") ? panel_of_file(inv.args.text("like"), vae.genes) : gene_subset(inv);
   opt.device = device;
   ConvertOptions out;
   out.output = inv.output("-");

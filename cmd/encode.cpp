@@ -15,15 +15,17 @@ int run_encode(const Invocation& inv) {
   torch::Device device = setup_torch(inv);
   std::string vae_path = resolve_vae_path(inv);
   LoadedVae vae = load_vae(vae_path, device);
-  std::string input = inv.input(0);
+  const std::vector<std::string> inputs = inv.inputs();
+  const std::string input = joined_paths(inputs);
   std::string output = inv.output("-");
   bool to_h5ad = lower(output).size() > 5 && ends_with(lower(output), ".h5ad");
-  if (to_h5ad && (input == "-" || inv.args.has("where")))
-    throw UsageError("-o x.h5ad copies the input file: it needs an h5ad file as input and no --where");
-  auto source = open_cells(inv, input);
+  if (to_h5ad && (input == "-" || inv.args.has("where") || inputs.size() > 1))
+    throw UsageError("-o x.h5ad copies the input file: it needs one h5ad file as input and no --where");
+  auto source = open_cells(inv, inputs);
   CellReader cells(*source, vae.genes, false);
   if (cells.shape().unmatched_genes)
     note(input + ": " + std::to_string(cells.shape().unmatched_genes) + " genes are not in the VAE's vocabulary (ignored)");
+  note_panels(cells.shape());
   EncodeOptions opt;
   opt.batch_size = inv.args.integer_in("batch-size", cli::table_default, 1, 1 << 20);
   opt.seed = uint64_t(inv.seed());

@@ -1,5 +1,7 @@
 // scldm fit-prior: train the latent DiT prior on a latent stream (or on an
 // h5ad encoded once with a VAE).
+#include <optional>
+
 #include "cmd/common-model.hpp"
 #include "cmd/runners-model.hpp"
 #include "io/checkpoint.hpp"
@@ -49,41 +51,53 @@ PriorSetup setup_from_options(const Invocation& inv, PriorTrainOptions& opt) {
   return s;
 }
 
-// Latents of an h5ad input, encoded once with the VAE up front.
-LatentSet encode_h5ad(const Invocation& inv, const OpenedInput& in, const std::vector<std::string>& conditions,
-                      PriorTrainOptions& opt, const torch::Device& device) {
+// Latents of h5ad inputs, encoded once with the VAE up front.
+LatentSet encode_h5ad(const Invocation& inv, SelectedSource& source, const std::string& name,
+                      const std::vector<std::string>& conditions, PriorTrainOptions& opt, const torch::Device& device) {
   std::string vae_path = resolve_vae_path(inv);
   LoadedVae vae = load_vae(vae_path, device);
-  SelectedSource source(open_h5ad(in, h5ad_options(inv)), inv.args.all("where"));
-  note("encoding the cells of " + in.path + " with " + vae_path);
+  note("encoding the cells of " + name + " with " + vae_path);
   EncodeOptions eo;
   eo.seed = uint64_t(inv.seed());
   eo.device = device;
   // Read and encoded a chunk at a time into rows reserved for every cell of
-  // the file (--where keeps fewer): only the latents and labels stay.
+  // the files (--where keeps fewer; counts streams do not say: chunks are
+  // joined at the end): only the latents and labels stay.
   CellReader cells(source, vae.genes, false);
+  note_panels(cells.shape());
   CellSet all = cells.shape().empty_like(), chunk;
-  auto latents = torch::empty({int64_t(source.inner().schema().n_cells.value_or(0)), vae.config.tokens, vae.config.latent_dim});
+  const std::optional<uint64_t> declared = source.inner().schema().n_cells;
+  auto latents = torch::empty({int64_t(declared.value_or(0)), vae.config.tokens, vae.config.latent_dim});
+  std::vector<torch::Tensor> chunks;
   int64_t row = 0;
   while (cells.next(chunk, cell_chunk_size(device))) {
     auto z = encode_cells(vae, chunk, iota_indices(chunk.size()), eo);
-    latents.narrow(0, row, z.size(0)).copy_(z);
+    if (declared) latents.narrow(0, row, z.size(0)).copy_(z);
+    else chunks.push_back(z);
     row += z.size(0);
     for (size_t c = 0; c < all.codes.size(); ++c) all.codes[c].insert(all.codes[c].end(), chunk.codes[c].begin(), chunk.codes[c].end());
     all.library_size.insert(all.library_size.end(), chunk.library_size.begin(), chunk.library_size.end());
   }
-  if (row == 0) fail(in.path, "no cells with counts");
+  if (row == 0) fail(name, "no cells with counts");
   opt.vae_fingerprint = vae.fingerprint;
   opt.vae_path = absolute_path(vae_path);
-  latents = latents.narrow(0, 0, row);
-  return make_latent_set(latents, all.labels, all.codes, all.library_size, conditions, in.path);
+  latents = declared ? latents.narrow(0, 0, row) : torch::cat(chunks);
+  return make_latent_set(latents, all.labels, all.codes, all.library_size, conditions, name);
 }
 
-LatentSet read_input(const Invocation& inv, const std::string& path, const std::vector<std::string>& conditions,
+LatentSet read_input(const Invocation& inv, const std::vector<std::string>& paths, const std::vector<std::string>& conditions,
                      PriorTrainOptions& opt, const torch::Device& device) {
+  if (paths.size() > 1) {
+    auto source = open_cells(inv, paths);
+    return encode_h5ad(inv, *source, joined_paths(paths), conditions, opt, device);
+  }
+  const std::string& path = paths[0];
   refuse_terminal_input(path);
   OpenedInput in = open_input(path);
-  if (in.format == FileFormat::h5ad) return encode_h5ad(inv, in, conditions, opt, device);
+  if (in.format == FileFormat::h5ad) {
+    SelectedSource source(open_h5ad(in, h5ad_options(inv)), inv.args.all("where"));
+    return encode_h5ad(inv, source, in.path, conditions, opt, device);
+  }
   if (in.format != FileFormat::stream) fail(path, std::string("not a latent stream or h5ad file (format: ") + format_name(in.format) + ")");
   if (inv.args.has("where")) throw UsageError("--where selects cells of an h5ad input; filter before encoding");
   StreamReader reader(std::move(in.bytes));
@@ -101,8 +115,9 @@ int run_fit_prior(const Invocation& inv) {
   PriorTrainOptions opt;
   read_training_options(inv, opt);
   auto [config, conditions] = setup_from_options(inv, opt);
-  std::string path = inv.input(0);
-  LatentSet data = read_input(inv, path, conditions, opt, opt.device);
+  const std::vector<std::string> paths = inv.inputs();
+  const std::string path = joined_paths(paths);
+  LatentSet data = read_input(inv, paths, conditions, opt, opt.device);
   for (size_t a = 0; a < data.attributes.size(); ++a) {
     size_t missing = 0;
     for (auto& c : data.codes) missing += c[a] < 0;

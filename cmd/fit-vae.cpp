@@ -53,8 +53,15 @@ struct TrainingData {
   CellSet memory;
 };
 
-TrainingData training_data(const Invocation& inv, const std::string& path, uint64_t budget, bool may_read_from_disk) {
+TrainingData training_data(const Invocation& inv, const std::vector<std::string>& paths, uint64_t budget,
+                           bool may_read_from_disk) {
   TrainingData d;
+  const std::vector<std::string> vocabulary = vocabulary_option(inv);
+  if (paths.size() > 1 || !vocabulary.empty()) {
+    d.memory = load_cells(*open_cells(inv, paths), vocabulary, true);
+    return d;
+  }
+  const std::string& path = paths[0];
   struct stat st;
   const bool regular = path != "-" && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   OpenedInput in = regular && may_read_from_disk ? open_input(path) : OpenedInput{};
@@ -102,16 +109,19 @@ int run_fit_vae(const Invocation& inv) {
   VaeConfig config = config_from_options(inv);
   VaeTrainOptions opt;
   read_training_options(inv, opt);
-  std::string data_path = inv.input(0);
+  const std::vector<std::string> paths = inv.inputs();
+  const std::string data_path = joined_paths(paths);
   opt.provenance = provenance(inv, {{"data", data_path}});
   const uint64_t budget = memory_budget(inv);
   // A resumed run keeps its data order (and reads from disk only in blocks).
   std::optional<OrderScheme> resumed;
   if (inv.args.has("resume")) resumed = checkpoint_order(read_checkpoint(opt.resume, false).meta, opt.resume);
-  TrainingData data = training_data(inv, data_path, budget, !resumed || resumed->blocked());
+  TrainingData data = training_data(inv, paths, budget, !resumed || resumed->blocked());
   const std::unique_ptr<DiskCells>& disk = data.disk;
   const CellSet& meta = disk ? disk->meta() : data.memory;
   opt.order = resumed ? *resumed : disk ? disk_order(*disk, budget) : OrderScheme{};
+  if (meta.unmatched_genes) note(data_path + ": " + std::to_string(meta.unmatched_genes) + " genes are not in --genes (ignored)");
+  note_panels(meta);
   if (meta.skipped_empty) note(data_path + ": skipped " + std::to_string(meta.skipped_empty) + " cells without counts");
   detail("training on " + std::to_string(meta.size()) + " cells x " + std::to_string(meta.vocabulary.size()) + " genes");
   std::unique_ptr<TrainingCells> cells;

@@ -37,6 +37,7 @@ _scldm() {
     fit-vae)
       case "$prev" in
         --max-genes) return;;
+        --genes) _scldm_files; return;;
         --memory) return;;
         --beta) return;;
         --input) COMPREPLY=($(compgen -W "scale concat" -- "$cur")); return;;
@@ -58,13 +59,14 @@ _scldm() {
         --layer) return;;
         --gene-column) return;;
         --where) return;;
+        --source-label) return;;
         -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--max-genes --memory --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--max-genes --genes --memory --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|scs'
       fi
@@ -91,13 +93,14 @@ _scldm() {
         --layer) return;;
         --gene-column) return;;
         --where) return;;
+        --source-label) return;;
         -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--condition --strategy --cfg-dropout --ema-decay --width --blocks --heads --vae --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--condition --strategy --cfg-dropout --ema-decay --width --blocks --heads --vae --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|lat'
       fi
@@ -110,13 +113,14 @@ _scldm() {
         --layer) return;;
         --gene-column) return;;
         --where) return;;
+        --source-label) return;;
         -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--vae --labels -b --batch-size --layer --raw --gene-column --allow-non-integer --where -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--vae --labels -b --batch-size --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|scs'
       fi
@@ -152,6 +156,7 @@ _scldm() {
         --vae) _scldm_files 'pt'; return;;
         --library-size) return;;
         --genes) return;;
+        --like) _scldm_files 'h5ad|scs'; return;;
         -b|--batch-size) return;;
         -o|--output) _scldm_files; return;;
         -@|--threads) return;;
@@ -159,7 +164,7 @@ _scldm() {
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--vae --mean --library-size --genes --force -b --batch-size -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--vae --mean --library-size --genes --like --force -b --batch-size -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'lat'
       fi
@@ -198,13 +203,14 @@ _scldm() {
         --model) COMPREPLY=($(compgen -W "logreg mlp" -- "$cur")); return;;
         --vae) _scldm_files 'pt'; return;;
         --test-fraction) return;;
+        --source-label) return;;
         -o|--output) _scldm_files; return;;
         -@|--threads) return;;
         --seed) return;;
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--train --label --model --vae --test-fraction --json -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--train --label --model --vae --test-fraction --json --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|lat|scs'
       fi

@@ -4,6 +4,8 @@ namespace scldm {
 
 const cli::Command& command_classify() {
   using cli::Kind;
+  cli::Option train{0, "train", Kind::file, "FILE", "labelled training cells (repeat for several count files)", "", {}, {"h5ad", "lat", "scs"}};
+  train.repeatable = true;
   static const cli::Command c = make_command(
       {"classify", "Analyse", "train or apply a cell classifier on latents",
        "Training (--train FILE --label KEY): multinomial logistic regression on the frozen, flattened VAE "
@@ -14,9 +16,10 @@ const cli::Command& command_classify() {
        "goes to -o. The training cells are a latent stream, or an h5ad file or counts stream with --vae.\n"
        "Prediction (--model clf.pt DATA): a TSV of cell id, predicted label and the probability of every "
        "class. DATA is a latent stream, an h5ad file or a counts stream (encoded with --vae, else the VAE the "
-       "classifier recorded). When DATA holds the classifier's label, the same report goes to stderr.",
-       {{"DATA", "cells to predict (.h5ad, latent or counts stream)", true, false, {"h5ad", "lat", "scs"}}},
-       {{0, "train", Kind::file, "FILE", "labelled training cells", "", {}, {"h5ad", "lat", "scs"}},
+       "classifier recorded). When DATA holds the classifier's label, the same report goes to stderr.\n" +
+           std::string(kSeveralInputs),
+       {{"DATA", "cells to predict (.h5ad, latent or counts stream; several count files, or @LIST)", true, true, {"h5ad", "lat", "scs"}}},
+       {train,
         {0, "label", Kind::text, "KEY", "label column to learn"},
         {0, "model", Kind::text, "FILE|KIND", "classifier to apply, or logreg / mlp when training", "logreg",
          {"logreg", "mlp"}},
@@ -28,7 +31,7 @@ const cli::Command& command_classify() {
         {"scldm classify --model clf.pt test.h5ad -o preds.tsv", "Predict."}},
        true,
        true},
-      {cli::common_options("classifier (training) or predictions TSV", "clf.pt / -")});
+      {several_inputs_options(), cli::common_options("classifier (training) or predictions TSV", "clf.pt / -")});
   return c;
 }
 

@@ -18,6 +18,10 @@ std::vector<Option> cell_input_options() {
   };
 }
 
+std::vector<Option> several_inputs_options() {
+  return {{0, "source-label", Kind::text, "KEY", "label naming each cell's file, with several inputs", "dataset"}};
+}
+
 std::vector<Option> training_options(const std::string& default_epochs, const std::string& default_batch,
                                      const std::string& default_lr) {
   return {

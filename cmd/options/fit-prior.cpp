@@ -27,8 +27,9 @@ const cli::Command& command_fit_prior() {
        "bit-identically; the output (-o) is written once, when the run ends, with the EMA and weights of the "
        "best validation flow-matching loss. A run that fails (a diverging loss is an error) or is interrupted "
        "leaves an existing output as it was. The library-size model is fitted on the training cells only.\n" +
+           std::string(kSeveralInputs) + " Condition on the file with --condition dataset.\n" +
            std::string(kTrainingReproducibility),
-       {{"LATENTS", "latent stream from scldm encode (or .h5ad with --vae)", false, false, {"lat", "h5ad"}}},
+       {{"LATENTS", "latent stream from scldm encode (or .h5ad with --vae; several h5ad, or @LIST)", false, true, {"lat", "h5ad"}}},
        {condition,
         {0, "strategy", Kind::choice, "NAME", "classifier-free guidance training", "joint", {"joint", "additive"}},
         {0, "cfg-dropout", Kind::number, "FLOAT", "probability of dropping the condition", "0.2"},
@@ -43,7 +44,7 @@ const cli::Command& command_fit_prior() {
         {"scldm fit-prior train.h5ad --vae vae.pt --preset small --epochs 50", "Encode once, then train."}},
        true,
        true},
-      {training_options("100", "256", "1e-3"), cell_input_options(), cli::common_options("checkpoint file", "prior.pt")});
+      {training_options("100", "256", "1e-3"), cell_input_options(), several_inputs_options(), cli::common_options("checkpoint file", "prior.pt")});
   return c;
 }
 

@@ -32,11 +32,14 @@ const cli::Command& command_fit_vae() {
        "CELLxGENE Census's loader: blocks shuffled, a buffer of blocks (a quarter of --memory) pooled and "
        "shuffled within, all from --seed and the epoch; it is kept in the checkpoint, so --resume continues the "
        "same order whatever --memory says, and the same order gives the same model from memory or disk. A file "
-       "that changes while training reads it is an error naming it. Validation cells are read in file order.\n" +
+       "that changes while training reads it is an error naming it. Validation cells are read in file order. "
+       "Several inputs, and --genes, are held in memory.\n" + std::string(kSeveralInputs) + " The vocabulary is the union of the "
+       "files' genes, or --genes; the checkpoint records which genes each file measured (scldm info).\n" +
            std::string(kTrainingReproducibility),
-       {{"DATA", "training counts (.h5ad or counts stream)", false, false, {"h5ad", "scs"}}},
+       {{"DATA", "training counts (.h5ad or counts stream; several, or @LIST)", false, true, {"h5ad", "scs"}}},
        {{0, "max-genes", Kind::integer, "INT",
          "expressed genes per cell the encoder sees (a seeded random subset of larger cells)", "1024"},
+        {0, "genes", Kind::file, "FILE", "the model's genes, one name per line [the inputs' genes, all of them]"},
         {0, "memory", Kind::size, "SIZE",
          "training data held in memory up to SIZE (e.g. 512M, 4G); larger h5ad data are read from disk", "1G"},
         {0, "beta", Kind::number, "FLOAT", "KL weight of a Gaussian posterior (0: deterministic)", "0"},
@@ -49,10 +52,11 @@ const cli::Command& command_fit_vae() {
         {0, "cross-heads", Kind::integer, "INT", "cross-attention heads [preset]"}},
        {{"scldm fit-vae train.h5ad -o vae.pt", "Train with the default (reference) sizes."},
         {"scldm fit-vae train.h5ad --preset tiny --max-steps 200 -o try.pt", "A quick small model."},
-        {"scldm fit-vae train.h5ad -o vae.pt --resume vae.last.pt", "Continue an interrupted run."}},
+        {"scldm fit-vae train.h5ad -o vae.pt --resume vae.last.pt", "Continue an interrupted run."},
+        {"scldm fit-vae study1.h5ad study2.h5ad -o vae.pt", "One model over two files with different gene panels."}},
        true,
        true},
-      {training_options("10", "128", "1e-3"), cell_input_options(), cli::common_options("best checkpoint", "vae.pt")});
+      {training_options("10", "128", "1e-3"), cell_input_options(), several_inputs_options(), cli::common_options("best checkpoint", "vae.pt")});
   return c;
 }
 

@@ -24,6 +24,16 @@ const cli::Command* find_command(const std::string& name);
 
 // Options of every command that reads cells from h5ad or streams.
 std::vector<cli::Option> cell_input_options();
+// --source-label, for commands that read several count files as one.
+std::vector<cli::Option> several_inputs_options();
+inline constexpr const char* kSeveralInputs =
+    "Several inputs (A.h5ad B.h5ad ..., or @LIST with one path per line) are read in turn as one data set: label "
+    "columns are matched by name (a file without one gives its cells a missing value), each cell gets its file's "
+    "name as a label (--source-label, default dataset), and cell ids that recur across files get '-' and their "
+    "file's name appended. Genes are matched by name; a gene that a cell's file did not measure is unknown for "
+    "that cell, not a zero: the model's softmax, likelihood and metrics run over the genes the cell's file measured "
+    "(scldm-model(7), SEVERAL GENE PANELS).";
+
 // Model-training options shared by fit-vae and fit-prior.
 std::vector<cli::Option> training_options(const std::string& default_epochs, const std::string& default_batch,
                                           const std::string& default_lr);

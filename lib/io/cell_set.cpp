@@ -11,6 +11,7 @@ CellSet CellSet::empty_like() const {
   s.vocabulary = vocabulary;
   s.labels = labels;
   s.codes.assign(labels.size(), {});
+  s.panels = panels;
   return s;
 }
 
@@ -46,6 +47,32 @@ CellReader::CellReader(CountSource& source, const std::vector<std::string>& voca
   }
   if (shape_.unmatched_genes == schema.genes.size())
     fail(source.path(), "none of its " + std::to_string(schema.genes.size()) + " genes is in the model's vocabulary");
+  find_panels(schema);
+}
+
+// The vocabulary genes each file measured; none when every file measured all.
+void CellReader::find_panels(const CountSchema& schema) {
+  auto panels = std::make_shared<GenePanels>();
+  panels->label_column = schema.panel_label;
+  std::vector<std::vector<uint32_t>> columns = schema.panels;
+  if (columns.empty()) {
+    panels->names = {source_.path()};
+    columns.emplace_back(schema.genes.size());
+    for (size_t g = 0; g < schema.genes.size(); ++g) columns[0][g] = uint32_t(g);
+  } else {
+    panels->names = schema.panel_names;
+  }
+  bool complete = true;
+  for (size_t p = 0; p < columns.size(); ++p) {
+    std::vector<uint8_t> measured(shape_.vocabulary.size(), 0);
+    size_t n = 0;
+    for (uint32_t c : columns[p])
+      if (map_[c] && !measured[size_t(map_[c] - 1)]) measured[size_t(map_[c] - 1)] = 1, ++n;
+    if (n == 0) fail(schema.panel_files.empty() ? source_.path() : schema.panel_files[p], "none of its genes is in the model's vocabulary");
+    complete = complete && n == measured.size();
+    panels->measured.push_back(std::move(measured));
+  }
+  if (!complete) shape_.panels = std::move(panels);
 }
 
 // Cell i of the current source block into `chunk`; false when it is skipped.

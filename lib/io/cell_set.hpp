@@ -3,10 +3,12 @@
 // non-zeros, not cells x genes.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "io/cells.hpp"
+#include "io/panels.hpp"
 
 namespace scldm {
 
@@ -24,10 +26,13 @@ struct CellSet {
   // randomness derives from it, so a cell's result does not depend on which
   // part it came in. Empty: cell i is cell i of the data.
   std::vector<uint64_t> origin;
+  // Which vocabulary genes each cell's file measured; null: all of them.
+  std::shared_ptr<const GenePanels> panels;
   uint64_t unmatched_genes = 0, skipped_empty = 0;
   size_t size() const { return ids.size(); }
   size_t expressed(size_t i) const { return size_t(indptr[i + 1] - indptr[i]); }
   uint64_t position(size_t i) const { return origin.empty() ? i : origin[i]; }
+  size_t panel(size_t i) const { return panels->label_column < 0 ? 0 : size_t(codes[size_t(panels->label_column)][i]); }
   // An empty set with the same vocabulary and label columns.
   CellSet empty_like() const;
   // Appends cell i of `other` (same vocabulary and label columns).
@@ -41,6 +46,7 @@ struct CellSet {
 // Reads the cells of `source` in turn, genes mapped to a vocabulary: with an
 // empty `vocabulary` the source's genes become it; otherwise genes are
 // matched by name and the unmatched ones dropped (zero matches is an error).
+// Vocabulary genes a file lacks are recorded as not measured (CellSet::panels).
 // skip_empty drops cells without counts on the vocabulary (training), else
 // they are kept. Positions (CellSet::origin) count the cells it yields.
 class CellReader {
@@ -54,6 +60,7 @@ class CellReader {
 
  private:
   bool take(CellSet& chunk, size_t i);
+  void find_panels(const CountSchema& schema);
   CountSource& source_;
   bool skip_empty_;
   CellSet shape_;

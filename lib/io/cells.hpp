@@ -49,6 +49,12 @@ struct CountSchema {
   std::vector<LabelColumn> labels;
   std::optional<uint64_t> n_cells;  // unknown for streams
   std::optional<uint64_t> stored;   // counts stored (at least the non-zeros), when known: to reserve memory
+  // Several files read as one (MultiSource): the columns of `genes` each file
+  // measured, its name, and the label column holding each cell's file. Empty:
+  // every cell measured every gene.
+  std::vector<std::vector<uint32_t>> panels;
+  std::vector<std::string> panel_names, panel_files;  // names in the label, paths for messages
+  int panel_label = -1;
 };
 
 // Any reader of counts: h5ad, count stream, text.

@@ -140,7 +140,7 @@ void describe_checkpoint(const std::string& path, const CheckpointFile& ck, Summ
     }
     f["attributes"] = attrs;
   }
-  for (auto* key : {"guidance", "vae", "config", "step", "total_steps", "epoch", "best_val_nll", "best_val_loss", "metrics",
+  for (auto* key : {"panels", "guidance", "vae", "config", "step", "total_steps", "epoch", "best_val_nll", "best_val_loss", "metrics",
                     "training", "provenance"})
     if (meta.contains(key)) f[key] = meta[key];
   uint64_t params = 0, bytes = 0;

@@ -54,6 +54,19 @@ torch::Tensor library_sizes(const CellSet& cells, const std::vector<size_t>& whi
   return out.to(device);
 }
 
+torch::Tensor measured_genes(const CellSet& cells, const std::vector<size_t>& which, const torch::Device& device) {
+  if (!cells.panels) return {};
+  const int64_t G = int64_t(cells.vocabulary.size());
+  auto out = torch::ones({int64_t(which.size()), G}, torch::kBool);
+  bool* p = out.data_ptr<bool>();
+  for (size_t b = 0; b < which.size(); ++b)
+    if (which[b] != kPlaceholderCell) {
+      const auto& m = cells.panels->measured[cells.panel(which[b])];
+      for (int64_t g = 0; g < G; ++g) p[int64_t(b) * G + g] = m[size_t(g)] != 0;
+    }
+  return out.to(device);
+}
+
 torch::Tensor index_tensor(const std::vector<size_t>& which) {
   return torch::tensor(std::vector<int64_t>(which.begin(), which.end()), torch::kInt64);
 }

@@ -21,6 +21,9 @@ EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& whic
 torch::Tensor dense_counts(const CellSet& cells, const std::vector<size_t>& which, int64_t n_genes,
                            const torch::Device& device);
 torch::Tensor library_sizes(const CellSet& cells, const std::vector<size_t>& which, const torch::Device& device);
+// Which vocabulary genes each cell's file measured, [B, G] bool; undefined
+// when every cell measured every gene (CellSet::panels).
+torch::Tensor measured_genes(const CellSet& cells, const std::vector<size_t>& which, const torch::Device& device);
 
 // Cell positions as an int64 index tensor (for index_select / index_copy_).
 torch::Tensor index_tensor(const std::vector<size_t>& which);

@@ -25,19 +25,24 @@ std::vector<double> log_cp10k(const float* x, size_t n, size_t g) {
 }  // namespace
 
 ReconAccumulator::ReconAccumulator(size_t n_genes)
-    : g_(n_genes), mean_a_(n_genes), mean_b_(n_genes), m2_a_(n_genes), m2_b_(n_genes), c_ab_(n_genes) {}
+    : g_(n_genes), n_(n_genes, 0), mean_a_(n_genes), mean_b_(n_genes), m2_a_(n_genes), m2_b_(n_genes), c_ab_(n_genes) {}
 
-void ReconAccumulator::add(const float* real, const float* recon, size_t k) {
-  if (k == 0) return;
-  auto a = log_cp10k(real, k, g_), b = log_cp10k(recon, k, g_);
-  const double n = double(n_), N = double(n_ + k), w = n * double(k) / N;
+void ReconAccumulator::add(const float* real, const float* recon, size_t cells, const uint8_t* measured) {
+  if (cells == 0) return;
+  auto a = log_cp10k(real, cells, g_), b = log_cp10k(recon, cells, g_);
+  auto counts = [&](size_t i, size_t j) { return !measured || measured[i * g_ + j]; };
   for (size_t j = 0; j < g_; ++j) {
+    size_t k = 0;
     double ma = 0, mb = 0;
-    for (size_t i = 0; i < k; ++i) ma += a[i * g_ + j], mb += b[i * g_ + j];
+    for (size_t i = 0; i < cells; ++i)
+      if (counts(i, j)) ma += a[i * g_ + j], mb += b[i * g_ + j], ++k;
+    if (k == 0) continue;
     ma /= double(k);
     mb /= double(k);
+    const double n = double(n_[j]), N = double(n_[j] + k), w = n * double(k) / N;
     double saa = 0, sbb = 0, sab = 0;
-    for (size_t i = 0; i < k; ++i) {
+    for (size_t i = 0; i < cells; ++i) {
+      if (!counts(i, j)) continue;
       const double da = a[i * g_ + j] - ma, db = b[i * g_ + j] - mb;
       saa += da * da, sbb += db * db, sab += da * db;
       se_ += (a[i * g_ + j] - b[i * g_ + j]) * (a[i * g_ + j] - b[i * g_ + j]);
@@ -50,8 +55,9 @@ void ReconAccumulator::add(const float* real, const float* recon, size_t k) {
     m2_a_[j] += saa + delta_a * delta_a * w;
     m2_b_[j] += sbb + delta_b * delta_b * w;
     c_ab_[j] += sab + delta_a * delta_b * w;
+    n_[j] += k;
+    entries_ += k;
   }
-  n_ += k;
 }
 
 ReconMetrics ReconAccumulator::result() const {
@@ -63,7 +69,7 @@ ReconMetrics ReconAccumulator::result() const {
       pcc_sum += c_ab_[j] / std::sqrt(m2_a_[j] * m2_b_[j]);
       ++pcc_n;
     }
-  const double entries = double(n_) * double(g_);
+  const double entries = double(entries_);
   m.pcc = pcc_n ? pcc_sum / double(pcc_n) : NAN;
   m.mse = se_ / entries;
   m.zero_accuracy = double(zero_right_) / entries;
@@ -79,16 +85,22 @@ ReconMetrics recon_metrics(const float* real, const float* recon, size_t n, size
 namespace {
 
 // Cells [begin, begin + k) of `which` (one block): their real and sampled
-// counts into real/recon (row-major) and their NLL into nll.
+// counts into real/recon (row-major), their NLL into nll, and with gene
+// panels, which genes each measured into `measured`.
 void reconstruct_block(Vae& model, const CellSet& data, const Indices& which_all, int64_t begin, int64_t k, uint64_t seed,
-                       const torch::Device& device, float* real, float* recon, double* nll) {
+                       const torch::Device& device, float* real, float* recon, double* nll, uint8_t* measured) {
   const int64_t G = model->config.n_genes, block = cell_block_size(device);
   Indices which(which_all.begin() + begin, which_all.begin() + begin + k), rows = which;
   rows.resize(size_t(block), kPlaceholderCell);
   auto z = model->encode(encoder_batch(data, rows, model->config.max_genes, seed, device)).first.narrow(0, 0, k);
-  auto dec = model->decode(z, library_sizes(data, which, device));
+  const torch::Tensor mask = measured_genes(data, which, device);
+  auto dec = model->decode(z, library_sizes(data, which, device), mask);
   auto x = dense_counts(data, which, G, device);
-  auto cell_nll = (-nb_log_prob(x, dec.mu, dec.theta).sum(1)).to(torch::kCPU, torch::kFloat64).contiguous();
+  auto cell_nll = (-cell_log_likelihood(x, dec, mask)).to(torch::kCPU, torch::kFloat64).contiguous();
+  if (mask.defined()) {
+    auto m = mask.to(torch::kCPU, torch::kUInt8).contiguous();
+    std::copy(m.data_ptr<uint8_t>(), m.data_ptr<uint8_t>() + m.numel(), measured);
+  }
   auto xc = x.to(torch::kCPU).contiguous();
   std::copy(xc.data_ptr<float>(), xc.data_ptr<float>() + xc.numel(), real);
   for (int64_t b = 0; b < k; ++b) {
@@ -117,14 +129,17 @@ void ReconstructionPass::add(const CellSet& data, const std::vector<size_t>& whi
   // metrics accumulate block by block in order, whatever the thread count.
   const int64_t round = block * 16;
   std::vector<float> real(size_t(std::min(round, n) * G)), recon(real.size());
+  std::vector<uint8_t> measured(data.panels ? real.size() : 0);
   for (int64_t start = 0; start < n; start += round) {
     const int64_t c = std::min(round, n - start);
     for_each_cell_block(start, c, device_, [&](int64_t begin) {
       const int64_t k = std::min(block, n - begin), row = (begin - start) * G;
-      reconstruct_block(model_, data, which, begin, k, seed_, device_, real.data() + row, recon.data() + row, nll.data() + begin);
+      reconstruct_block(model_, data, which, begin, k, seed_, device_, real.data() + row, recon.data() + row, nll.data() + begin,
+                        measured.empty() ? nullptr : measured.data() + row);
     });
     for (int64_t b = 0; b < c; b += block)
-      metrics_.add(real.data() + b * G, recon.data() + b * G, size_t(std::min(block, c - b)));
+      metrics_.add(real.data() + b * G, recon.data() + b * G, size_t(std::min(block, c - b)),
+                   measured.empty() ? nullptr : measured.data() + b * G);
   }
   for (double v : nll) nll_sum_ += v;
   cells_ += which.size();

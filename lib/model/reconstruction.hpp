@@ -24,12 +24,16 @@ struct ReconMetrics {
 class ReconAccumulator {
  public:
   explicit ReconAccumulator(size_t n_genes);
-  // real and recon are row-major [n_cells, n_genes] counts.
-  void add(const float* real, const float* recon, size_t n_cells);
+  // real and recon are row-major [n_cells, n_genes] counts; measured (same
+  // shape, or null for all) says which entries count: a gene a cell's file
+  // did not measure is left out of every metric.
+  void add(const float* real, const float* recon, size_t n_cells, const uint8_t* measured = nullptr);
   ReconMetrics result() const;
 
  private:
-  size_t g_, n_ = 0;
+  size_t g_;
+  std::vector<uint64_t> n_;  // cells that measured each gene
+  uint64_t entries_ = 0;
   std::vector<double> mean_a_, mean_b_, m2_a_, m2_b_, c_ab_;
   double se_ = 0;
   uint64_t zero_right_ = 0;
@@ -39,7 +43,7 @@ class ReconAccumulator {
 ReconMetrics recon_metrics(const float* real, const float* recon, size_t n_cells, size_t n_genes);
 
 struct ReconstructionResult {
-  double nll = 0;  // RE: NB negative log-likelihood per cell, summed over genes
+  double nll = 0;  // RE: NB negative log-likelihood per cell, summed over (measured) genes
   ReconMetrics recon;
   size_t cells = 0;
 };

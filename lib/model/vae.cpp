@@ -132,10 +132,11 @@ torch::Tensor VaeImpl::gene_logits(const torch::Tensor& z, const torch::Tensor& 
   return gene_side_logits(*this, decoder_tokens(*this, z), emb(genes));  // queries shared by the batch
 }
 
-Decoded VaeImpl::decode(const torch::Tensor& z, const torch::Tensor& library_size) {
+Decoded VaeImpl::decode(const torch::Tensor& z, const torch::Tensor& library_size, const torch::Tensor& measured) {
   Decoded d;
   d.logits = gene_side_logits(*this, decoder_tokens(*this, z), emb->weight.narrow(0, 1, config.n_genes));
-  d.mu = torch::softmax(d.logits, -1) * library_size.unsqueeze(-1);
+  auto logits = measured.defined() ? d.logits.masked_fill(measured.logical_not(), -INFINITY) : d.logits;
+  d.mu = torch::softmax(logits, -1) * library_size.unsqueeze(-1);
   d.theta = torch::exp(theta->weight.narrow(0, 1, config.n_genes).squeeze(-1));
   return d;
 }
@@ -145,6 +146,12 @@ torch::Tensor nb_log_prob(const torch::Tensor& x, const torch::Tensor& mu, const
   auto log_theta_mu = torch::log(theta + mu + eps);
   return theta * (torch::log(theta + eps) - log_theta_mu) + x * (torch::log(mu + eps) - log_theta_mu) +
          torch::lgamma(x + theta) - torch::lgamma(theta) - torch::lgamma(x + 1);
+}
+
+torch::Tensor cell_log_likelihood(const torch::Tensor& x, const Decoded& d, const torch::Tensor& measured) {
+  auto terms = nb_log_prob(x, d.mu, d.theta);
+  if (measured.defined()) terms = terms.masked_fill(measured.logical_not(), 0);
+  return terms.sum(1);
 }
 
 }  // namespace scldm

@@ -64,8 +64,10 @@ struct VaeImpl : torch::nn::Module {
   explicit VaeImpl(const VaeConfig& c);
   // The latent mean (and, with beta > 0, the log-variance) of each cell.
   std::pair<torch::Tensor, torch::Tensor> encode(const EncoderBatch& batch);
-  // Decodes latents [B, m, D] with library sizes [B] over all G genes.
-  Decoded decode(const torch::Tensor& z, const torch::Tensor& library_size);
+  // Decodes latents [B, m, D] with library sizes [B] over all G genes, or,
+  // with `measured` [B, G] or [1, G] bool, over each cell's measured genes
+  // (the others get mean 0: scldm-model(7), SEVERAL GENE PANELS).
+  Decoded decode(const torch::Tensor& z, const torch::Tensor& library_size, const torch::Tensor& measured = {});
   // Per-gene logits [B, Q] for the queried vocabulary indices `genes` [Q]
   // (permutation-equivariant: permuting the queries permutes the output).
   torch::Tensor gene_logits(const torch::Tensor& z, const torch::Tensor& genes);
@@ -83,5 +85,7 @@ TORCH_MODULE(Vae);
 
 // log NB(x; mu, theta), elementwise, with 1e-8 inside the logs (scldm-model(7), THE AUTOENCODER).
 torch::Tensor nb_log_prob(const torch::Tensor& x, const torch::Tensor& mu, const torch::Tensor& theta);
+// Each cell's log-likelihood [B]: the sum over its measured genes (all, when `measured` is undefined).
+torch::Tensor cell_log_likelihood(const torch::Tensor& x, const Decoded& d, const torch::Tensor& measured);
 
 }  // namespace scldm

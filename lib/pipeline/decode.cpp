@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 
 #include "model/cell_blocks.hpp"
 #include "model/infer.hpp"
@@ -35,14 +36,21 @@ class DecodedSource : public CountSource {
       schema_.genes = vae.genes;
       for (size_t g = 0; g < vae.genes.size(); ++g) columns_.push_back(int64_t(g));
     } else {
+      std::unordered_map<std::string, int64_t> index;
+      for (size_t g = 0; g < vae.genes.size(); ++g) index.emplace(vae.genes[g], int64_t(g));
       for (auto& name : opt.genes) {
-        auto it = std::find(vae.genes.begin(), vae.genes.end(), name);
-        if (it == vae.genes.end()) throw Error("--genes: '" + name + "' is not in the VAE's vocabulary");
-        columns_.push_back(int64_t(it - vae.genes.begin()));
+        auto it = index.find(name);
+        if (it == index.end()) throw Error("--genes: '" + name + "' is not in the VAE's vocabulary");
+        columns_.push_back(it->second);
         schema_.genes.push_back(name);
       }
     }
     column_index_ = torch::tensor(columns_);
+    if (!opt.genes.empty()) {  // a panel: the softmax runs over its genes (scldm-model(7), SEVERAL GENE PANELS)
+      panel_ = torch::zeros({1, int64_t(vae.genes.size())}, torch::kBool);
+      panel_.index_fill_(1, column_index_, true);
+      panel_ = panel_.to(opt.device);
+    }
   }
   const CountSchema& schema() const override { return schema_; }
   const std::string& path() const override { return path_; }
@@ -85,7 +93,7 @@ class DecodedSource : public CountSource {
         z[g - begin].copy_(torch::from_blob(const_cast<float*>(lat.values.data()) + i * m * D, {m, D}));
         lib[g - begin] = library[size_t(i)];
       }
-      auto dec = vae_.model->decode(z.to(opt_.device), lib.to(opt_.device));
+      auto dec = vae_.model->decode(z.to(opt_.device), lib.to(opt_.device), panel_);
       // One copy to the host per block (the NB draws run there, in float64).
       auto mu = dec.mu.to(torch::kCPU, opt_.mean ? torch::kFloat32 : torch::kFloat64);
       auto theta = dec.theta.to(torch::kCPU, torch::kFloat64);
@@ -129,7 +137,7 @@ class DecodedSource : public CountSource {
   std::string path_;
   CountSchema schema_;
   std::vector<int64_t> columns_;
-  torch::Tensor column_index_;
+  torch::Tensor column_index_, panel_;
   uint64_t cell_index_ = 0;
 };
 

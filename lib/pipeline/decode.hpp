@@ -14,7 +14,7 @@ struct DecodeOptions {
   uint64_t seed = 0;
   double library_size = 0;  // > 0 overrides the stream's
   bool mean = false;         // write the NB means instead of samples
-  std::vector<std::string> genes;  // subset to write; empty = all
+  std::vector<std::string> genes;  // the panel to write (the library size spreads over it); empty = all
   torch::Device device = torch::kCPU;
 };
 

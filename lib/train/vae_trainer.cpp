@@ -7,6 +7,7 @@
 #include "model/vae_io.hpp"
 #include "model/batch.hpp"
 #include "model/cell_blocks.hpp"
+#include "io/panels.hpp"
 #include "util/error.hpp"
 
 namespace scldm {
@@ -47,9 +48,10 @@ class VaeTask : public TrainingTask {
       kl = 0.5 * (z.pow(2) + logvar.exp() - 1 - logvar).sum({1, 2}).mean();
       z = z + eps * torch::exp(0.5 * logvar);
     }
-    auto dec = model_->decode(z, library_sizes(data, batch, opt_.device));
+    const torch::Tensor measured = measured_genes(data, batch, opt_.device);
+    auto dec = model_->decode(z, library_sizes(data, batch, opt_.device), measured);
     auto x = dense_counts(data, batch, config_.n_genes, opt_.device);
-    auto loss = -nb_log_prob(x, dec.mu, dec.theta).sum(1).mean();
+    auto loss = -cell_log_likelihood(x, dec, measured).mean();
     return kl.defined() ? loss + config_.beta * kl : loss;
   }
 
@@ -72,6 +74,9 @@ class VaeTask : public TrainingTask {
   void describe(nlohmann::json& meta) const override {
     meta["config"] = config_.to_json();
     meta["genes"] = data_.meta().vocabulary;
+    if (!data_.meta().panels) return;
+    for (const PanelSummary& s : summarize_panels(*data_.meta().panels))
+      meta["panels"].push_back({{"file", s.name}, {"measured", s.measured}, {"shared", s.shared}, {"only", s.only}, {"lacks", s.lacks}});
   }
   std::vector<Blob> weights() override {
     CheckpointFile ck;

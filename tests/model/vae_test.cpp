@@ -14,28 +14,14 @@
 #include "io/cell_set.hpp"
 #include "model/batch.hpp"
 #include "train/vae_trainer.hpp"
+#include "vae_fixtures.hpp"
 
 using namespace scldm;
 
 namespace {
 
-VaeConfig tiny(int64_t genes) {
-  VaeConfig c = vae_preset("tiny");
-  c.n_genes = genes;
-  c.blocks = 2;
-  return c;
-}
-
-// Random weights, including the LayerNorm affines and head, so that no
-// symmetry of the initialisation hides a bug.
-Vae random_vae(const VaeConfig& c, uint64_t seed) {
-  torch::manual_seed(seed);
-  Vae v(c);
-  torch::NoGradGuard no_grad;
-  for (auto& p : v->parameters()) p.copy_(torch::randn_like(p) * 0.3);
-  v->eval();
-  return v;
-}
+using test::tiny;
+using test::random_vae;
 
 EncoderBatch one_cell(const std::vector<int64_t>& genes, const std::vector<float>& counts, int64_t pad = 0) {
   auto n = int64_t(genes.size());
