@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "util/error.hpp"
@@ -28,9 +31,44 @@ torch::Device setup_torch(const Invocation& inv) {
   return device;
 }
 
+namespace {
+
+// "90", "90s", "20m", "1.5h", "1h30m", "2d": seconds; nullopt if malformed.
+std::optional<double> parse_duration(const std::string& text) {
+  double total = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t used = 0;
+    double v;
+    try {
+      v = std::stod(text.substr(i), &used);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    if (text[i] == '-' || text[i] == '+' || !std::isfinite(v)) return std::nullopt;
+    i += used;
+    const char unit = i < text.size() ? text[i++] : 's';
+    const double scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
+    if (scale == 0) return std::nullopt;
+    total += v * scale;
+  }
+  if (text.empty() || !(total > 0)) return std::nullopt;
+  return total;
+}
+
+}  // namespace
+
 void read_training_options(const Invocation& inv, TrainingOptions& o) {
+  o.started = std::chrono::steady_clock::now();
   o.epochs = inv.args.integer_in("epochs", cli::table_default, 1, 1 << 20);
+  o.epochs_given = inv.args.has("epochs");
   if (inv.args.has("max-steps")) o.max_steps = inv.args.integer_in("max-steps", 0, 1, int64_t(1) << 40);
+  if (inv.args.has("time")) {
+    if (inv.args.has("max-steps")) throw UsageError("--time and --max-steps both set the length of the run: give one");
+    auto seconds = parse_duration(inv.args.text("time"));
+    if (!seconds) throw UsageError("--time: '" + inv.args.text("time") + "' is not a duration (e.g. 90s, 20m, 1.5h, 1h30m)");
+    o.time_budget = *seconds;
+  }
   o.batch_size = inv.args.integer_in("batch-size", cli::table_default, 1, 1 << 20);
   o.lr = inv.args.number_in("lr", cli::table_default, 1e-12, 10);
   o.val_fraction = inv.args.number_in("val-fraction", cli::table_default, 0, 0.9);

@@ -50,6 +50,7 @@ _scldm() {
         --preset) COMPREPLY=($(compgen -W "tiny small base" -- "$cur")); return;;
         --epochs) return;;
         --max-steps) return;;
+        --time) return;;
         -b|--batch-size) return;;
         --lr) return;;
         --val-fraction) return;;
@@ -66,7 +67,7 @@ _scldm() {
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--max-genes --genes --memory --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--max-genes --genes --memory --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps --time -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|scs'
       fi
@@ -84,6 +85,7 @@ _scldm() {
         --preset) COMPREPLY=($(compgen -W "tiny small base" -- "$cur")); return;;
         --epochs) return;;
         --max-steps) return;;
+        --time) return;;
         -b|--batch-size) return;;
         --lr) return;;
         --val-fraction) return;;
@@ -100,7 +102,7 @@ _scldm() {
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--condition --strategy --cfg-dropout --ema-decay --width --blocks --heads --vae --preset --epochs --max-steps -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--condition --strategy --cfg-dropout --ema-decay --width --blocks --heads --vae --preset --epochs --max-steps --time -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|lat'
       fi

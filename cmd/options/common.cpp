@@ -28,6 +28,8 @@ std::vector<Option> training_options(const std::string& default_epochs, const st
       {0, "preset", Kind::choice, "NAME", "model size preset", "base", {"tiny", "small", "base"}},
       {0, "epochs", Kind::integer, "INT", "training epochs", default_epochs},
       {0, "max-steps", Kind::integer, "INT", "stop after this many optimiser steps"},
+      {0, "time", Kind::text, "DURATION",
+       "plan the steps so that the run ends within DURATION (90s, 20m, 1.5h, 1h30m), --epochs an upper bound if given"},
       {'b', "batch-size", Kind::integer, "INT", "cells per batch", default_batch},
       {0, "lr", Kind::number, "FLOAT", "peak learning rate", default_lr},
       {0, "val-fraction", Kind::number, "FLOAT", "fraction of cells held out for validation", "0.1"},

@@ -50,7 +50,10 @@ inline constexpr const char* kInferenceReproducibility =
 inline constexpr const char* kTrainingReproducibility =
     "Reproducibility: the same data, --seed, --batch-size and --threads give the same checkpoints, and --resume "
     "continues bit-identically to an uninterrupted run; a different --threads can change the last bits on some "
-    "CPUs (their BLAS splits products by thread), as can a GPU.";
+    "CPUs (their BLAS splits products by thread), as can a GPU. --time plans the number of steps from the speed "
+    "measured on this machine (step 0's loss and gradients, timed and discarded, and a validation), says how many, "
+    "and keeps the plan in the checkpoints (--resume continues it): the run is the one --max-steps with that number "
+    "gives, so the same plan repeats it exactly.";
 
 // Builds a table: the command's own options, then the common ones.
 cli::Command make_command(cli::Command c, std::vector<std::vector<cli::Option>> groups);

@@ -39,6 +39,14 @@ Indices BatchOrder::batch(int64_t step, size_t offset, size_t stride) {
   return out;
 }
 
+int64_t steps_within(double seconds, double step_seconds, double epoch_end_seconds, int64_t steps_per_epoch) {
+  auto cost = [&](int64_t n) { return double(n) * step_seconds + double((n + steps_per_epoch - 1) / steps_per_epoch) * epoch_end_seconds; };
+  const double per_step = step_seconds + epoch_end_seconds / double(steps_per_epoch);
+  int64_t n = per_step > 0 ? int64_t(std::min(seconds / per_step, 1e15)) + 1 : 0;
+  while (n > 0 && cost(n) > seconds) --n;
+  return n;
+}
+
 double wsd_learning_rate(double lr, int64_t step, int64_t total) {
   int64_t phase = std::max<int64_t>(1, total / 10);
   if (step < phase) return lr / 100 + (lr - lr / 100) * double(step) / double(phase);

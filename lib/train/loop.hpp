@@ -5,6 +5,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -20,6 +21,11 @@ namespace scldm {
 struct TrainingOptions {
   int64_t epochs = 10;
   int64_t max_steps = 0;  // 0: epochs decide
+  bool epochs_given = false;  // --epochs given: it bounds a --time plan
+  // --time: > 0 plans the steps so that the run ends this many seconds after
+  // `started` (the schedule then is the one --max-steps N gives).
+  double time_budget = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   int64_t batch_size = 128;
   double lr = 1e-3;
   double val_fraction = 0.1;
@@ -58,6 +64,11 @@ class BatchOrder {
   int64_t batch_size_, steps_per_epoch_, epoch_ = -1;
   OrderScheme scheme_;
 };
+
+// The most steps whose training (step_seconds each) and epoch ends
+// (validation and checkpoint, epoch_end_seconds each, one after every
+// steps_per_epoch steps and after the last) fit in `seconds`; 0 if none.
+int64_t steps_within(double seconds, double step_seconds, double epoch_end_seconds, int64_t steps_per_epoch);
 
 // Learning rate at `step` of `total`: warm-up over the first 10 % from
 // lr/100, constant, decay over the last 10 % to lr/10.

@@ -1,5 +1,9 @@
 #include "train/trainer.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -19,6 +23,10 @@ struct LoopState {
 
 nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
 class Loop {
  public:
   Loop(TrainingTask& task, size_t n_cells, const TrainingOptions& opt) : task_(task), opt_(opt), n_cells_(n_cells) {}
@@ -31,6 +39,8 @@ class Loop {
   void write_output();
   void resume(torch::optim::AdamW& optimizer);
   void end_epoch(MetricsLog& log, int64_t epoch);
+  double time_step(BatchOrder& batches, torch::optim::AdamW& optimizer);
+  void plan_steps(BatchOrder& batches, torch::optim::AdamW& optimizer);
   [[noreturn]] void diverged(const std::string& why) const;
 
   TrainingTask& task_;
@@ -38,6 +48,7 @@ class Loop {
   size_t n_cells_;
   Indices train_, val_;
   int64_t total_ = 0, steps_per_epoch_ = 1;
+  nlohmann::json plan_;  // --time: how the steps were planned (kept in checkpoints)
   LoopState s_;
   TrainingResult result_;
 };
@@ -54,6 +65,7 @@ CheckpointFile Loop::checkpoint(int64_t step, const nlohmann::json& metrics, std
   ck.meta["training"] = {{"seed", opt_.seed},       {"batch_size", opt_.batch_size}, {"lr", opt_.lr},
                          {"val_fraction", opt_.val_fraction}, {"cells", n_cells_},  {"train_cells", train_.size()},
                          {"val_cells", val_.size()}, {"order", opt_.order.to_json()}};
+  if (!plan_.is_null()) ck.meta["training"]["time"] = plan_;
   ck.meta["provenance"] = opt_.provenance;
   ck.blobs = std::move(weights);
   ck.meta["fingerprint"] = task_.fingerprint(ck);
@@ -110,6 +122,14 @@ void Loop::resume(torch::optim::AdamW& optimizer) {
     fail(path, "bad training state (" + json_problem(e) + ")");
   }
   if (s_.step < 0) fail(path, "bad training state (negative step)");
+  // A run planned by --time keeps its plan (its schedule ends at that step).
+  if (ck.meta.contains("training") && ck.meta["training"].contains("time")) {
+    plan_ = ck.meta["training"]["time"];
+    total_ = ck.meta.value("total_steps", total_);
+    note("keeping the plan of " + path + ": " + std::to_string(total_) + " steps");
+  } else if (opt_.time_budget > 0) {
+    throw UsageError("--time plans a run from its start; " + path + " was not planned with --time");
+  }
   if (checkpoint_order(ck.meta, path).to_json() != opt_.order.to_json())
     fail(path, "was trained with another data order than this run's (" + checkpoint_order(ck.meta, path).to_json().dump() + ")");
   for (auto& b : ck.blobs)
@@ -146,6 +166,42 @@ void Loop::end_epoch(MetricsLog& log, int64_t epoch) {
   }
 }
 
+// Step 0's loss and gradients, timed and discarded (the model, the optimiser
+// and the data are as before): the fastest of two after a first warm-up.
+double Loop::time_step(BatchOrder& batches, torch::optim::AdamW& optimizer) {
+  Indices batch = batches.batch(0, size_t(opt_.rank), size_t(opt_.world_size));
+  double fastest = INFINITY;
+  for (int k = 0; k < 3; ++k) {
+    auto t = std::chrono::steady_clock::now();
+    optimizer.zero_grad();
+    task_.loss(batch, 0).backward();
+    torch::nn::utils::clip_grad_norm_(task_.parameters(), opt_.clip);
+    if (k > 0) fastest = std::min(fastest, seconds_since(t));
+  }
+  optimizer.zero_grad();
+  return fastest;
+}
+
+// --time: as many steps as the time left holds, from the measured step and
+// validation times; the run is then the one --max-steps N gives.
+void Loop::plan_steps(BatchOrder& batches, torch::optim::AdamW& optimizer) {
+  const double step = time_step(batches, optimizer), validation = val_.empty() ? 0 : task_.validation_seconds(val_);
+  // 3 % kept for what the probes miss (optimiser steps, checkpoints, the last output).
+  const double left = 0.97 * (opt_.time_budget - seconds_since(opt_.started));
+  int64_t steps = steps_within(left, step, validation, steps_per_epoch_);
+  if (opt_.epochs_given) steps = std::min(steps, opt_.epochs * steps_per_epoch_);
+  if (steps < 1) {
+    warn("--time leaves no room for a step and its validation here (" + std::to_string(step) + " s + " + std::to_string(validation) + " s): training one step");
+    steps = 1;
+  }
+  total_ = steps;
+  plan_ = {{"budget_s", opt_.time_budget}, {"step_s", step}, {"validation_s", validation}, {"steps", steps}};
+  char text[256];
+  snprintf(text, sizeof text, "--time: %.3g s per step, %.3g s per validation: %lld steps (%.3g epochs); --max-steps %lld repeats this run",
+           step, validation, (long long)steps, double(steps) / double(steps_per_epoch_), (long long)steps);
+  note(text);
+}
+
 TrainingResult Loop::run() {
   split_cells(n_cells_, opt_.val_fraction, opt_.seed, train_, val_);
   if (train_.empty()) throw Error("no training cells left after the validation split");
@@ -162,6 +218,7 @@ TrainingResult Loop::run() {
   for (auto& c : task_.validation_columns()) columns.push_back(c);
   MetricsLog log(opt_.rank == 0 ? opt_.log : "", !opt_.resume.empty(), columns);
   task_.start(batches, s_.step);
+  if (opt_.time_budget > 0 && opt_.resume.empty()) plan_steps(batches, optimizer);
 
   Progress progress("training", uint64_t(total_));
   bool interrupted = false;
@@ -207,6 +264,12 @@ std::string TrainingResult::summary() const {
   if (wrote_last) s += (s.empty() ? "wrote " : " and ") + last_path + " (step " + std::to_string(steps) + ", for --resume)";
   if (s.empty()) return "nothing to train: the checkpoint is already at step " + std::to_string(steps);
   return s;
+}
+
+double TrainingTask::validation_seconds(const Indices& val) {
+  auto t = std::chrono::steady_clock::now();
+  validate(val);
+  return seconds_since(t);
 }
 
 TrainingResult run_training(TrainingTask& task, size_t n_cells, const TrainingOptions& options) {

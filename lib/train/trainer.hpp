@@ -15,6 +15,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -50,6 +51,8 @@ class TrainingTask {
   virtual torch::Tensor loss(const Indices& batch, int64_t step) = 0;
   virtual void after_step(int64_t /*step*/) {}
   virtual Validation validate(const Indices& val) = 0;
+  // Seconds one validation takes (planning --time): by default, one timed.
+  virtual double validation_seconds(const Indices& val);
   // The model's description (configuration, vocabulary, ...) into `meta`.
   virtual void describe(nlohmann::json& meta) const = 0;
   // The weights as blobs "param/..." (and "ema/...").

@@ -170,3 +170,20 @@ PY
   b=$(scldm info --json "$M/vae.last.pt" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')
   [ "$a" = "$b" ]
 }
+
+@test "fit-vae --time plans the steps, says how many, and --max-steps with that number repeats the run" {
+  run --separate-stderr scldm fit-vae "$FX/base.h5ad" --preset tiny -b 16 --time 2s -o timed.pt
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"--time: "*" s per step"*"repeats this run"* ]]
+  n=$(sed -n 's/.*--max-steps \([0-9]*\) repeats this run.*/\1/p' <<< "$stderr")
+  [ "$n" -gt 0 ]
+  [[ "$(scldm info timed.pt)" == *"total_steps         $n"* ]]
+  scldm fit-vae "$FX/base.h5ad" --preset tiny -b 16 --max-steps "$n" -q -o fixed.pt
+  [ "$(scldm info timed.pt | grep '^fingerprint')" = "$(scldm info fixed.pt | grep '^fingerprint')" ]
+  run scldm fit-vae "$FX/base.h5ad" --preset tiny --time 5x -o bad.pt
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"not a duration"* ]]
+  run scldm fit-prior "$M/vae.pt" --time 1m --max-steps 3 -o bad.pt
+  [ "$status" -eq 2 ]
+  assert_no_output bad.pt
+}

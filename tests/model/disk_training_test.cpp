@@ -198,3 +198,68 @@ TEST_F(DiskTraining, AFileChangedDuringTrainingIsAnErrorNamingIt) {
   CellsOnDisk cells(disk);
   EXPECT_THROW(train_vae(cells, tiny(), options("after")), Error);
 }
+
+// --time: the steps that fit a budget. Steps of 2 s and an epoch end of 5 s
+// after every 10 steps and after the last: 40 steps take 80 + 4 x 5 = 100 s,
+// 37 take 74 + 4 x 5 = 94 s, 36 take 72 + 4 x 5 = 92 s.
+TEST(TimePlan, StepsWithinCountEveryEpochEnd) {
+  EXPECT_EQ(steps_within(100, 2, 5, 10), 40);
+  EXPECT_EQ(steps_within(99.9, 2, 5, 10), 39);  // 78 + 4 x 5 = 98 s
+  EXPECT_EQ(steps_within(94, 2, 5, 10), 37);
+  EXPECT_EQ(steps_within(93.9, 2, 5, 10), 36);
+  EXPECT_EQ(steps_within(7, 2, 5, 10), 1);
+  EXPECT_EQ(steps_within(6.9, 2, 5, 10), 0);
+  EXPECT_EQ(steps_within(-1, 2, 5, 10), 0);
+  EXPECT_EQ(steps_within(1e9, 0.5, 0, 1), 2000000000);
+}
+
+// The plan's probes (step 0's loss and gradients, a validation) leave the
+// model, the optimiser and the reading thread as they were: a planned run is
+// the run --max-steps N gives, from disk too, and --resume keeps the plan
+// whatever --time says then.
+TEST_F(DiskTraining, ATimedRunIsTheRunOfItsPlannedStepsAndResumeKeepsThePlan) {
+  DiskCells disk(std::make_unique<H5adReader>(path_), {});
+  VaeTrainOptions timed = options("timed");
+  timed.max_steps = 0;
+  timed.epochs = 1000;
+  timed.time_budget = 1;
+  int64_t planned = 0;
+  {
+    CellsOnDisk cells(disk);
+    planned = train_vae(cells, tiny(), timed).steps;
+  }
+  const auto meta = read_checkpoint(dir_ + "/timed.pt").meta;
+  EXPECT_EQ(meta["total_steps"], planned);
+  EXPECT_EQ(meta["training"]["time"]["steps"], planned);
+  ASSERT_GT(planned, 6);
+  VaeTrainOptions fixed = options("fixed");
+  fixed.max_steps = planned;
+  {
+    CellsOnDisk cells(disk);
+    train_vae(cells, tiny(), fixed);
+  }
+  expect_same_parameters(dir_ + "/timed.last.pt", dir_ + "/fixed.last.pt");
+  VaeTrainOptions first = options("resumed");
+  first.max_steps = 0;
+  first.epochs = 1000;
+  first.time_budget = 1;
+  first.stop_after = 5;
+  int64_t first_plan = 0;
+  {
+    CellsOnDisk cells(disk);
+    train_vae(cells, tiny(), first);
+    first_plan = read_checkpoint(dir_ + "/resumed.last.pt").meta["total_steps"].get<int64_t>();
+  }
+  VaeTrainOptions second = options("resumed");
+  second.max_steps = 0;
+  second.epochs = 1000;
+  second.time_budget = 1e6;  // ignored: the plan stays
+  second.resume = last_checkpoint_path(second.output);
+  CellsOnDisk cells(disk);
+  EXPECT_EQ(train_vae(cells, tiny(), second).steps, first_plan);
+  VaeTrainOptions reference = options("reference");
+  reference.max_steps = first_plan;
+  CellsOnDisk again(disk);
+  train_vae(again, tiny(), reference);
+  expect_same_parameters(dir_ + "/reference.last.pt", dir_ + "/resumed.last.pt");
+}
