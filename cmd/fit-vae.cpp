@@ -109,6 +109,7 @@ int run_fit_vae(const Invocation& inv) {
   VaeConfig config = config_from_options(inv);
   VaeTrainOptions opt;
   read_training_options(inv, opt);
+  opt.encode_shared_genes = inv.args.text("encoder-genes", cli::table_default) == "shared";
   const std::vector<std::string> paths = inv.inputs();
   const std::string data_path = joined_paths(paths);
   opt.provenance = provenance(inv, {{"data", data_path}});

@@ -38,6 +38,7 @@ _scldm() {
       case "$prev" in
         --max-genes) return;;
         --genes) _scldm_files; return;;
+        --encoder-genes) COMPREPLY=($(compgen -W "all shared" -- "$cur")); return;;
         --memory) return;;
         --beta) return;;
         --input) COMPREPLY=($(compgen -W "scale concat" -- "$cur")); return;;
@@ -67,7 +68,7 @@ _scldm() {
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--max-genes --genes --memory --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps --time -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--max-genes --genes --encoder-genes --memory --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps --time -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|scs'
       fi

@@ -29,6 +29,7 @@ complete -c scldm -n __fish_use_subcommand -a help -d 'help, man pages and compl
 
 complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l max-genes -x -d 'expressed genes per cell the encoder sees (a seeded random subset of larger cells)'
 complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l genes -r -F -d 'the model'\''s genes, one name per line [the inputs'\'' genes, all of them]'
+complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l encoder-genes -x -a 'all shared' -d 'with several inputs, the genes the encoder reads: all a cell'\''s, or those every file measured'
 complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l memory -x -d 'training data held in memory up to SIZE (e.g. 512M, 4G); larger h5ad data are read from disk'
 complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l beta -x -d 'KL weight of a Gaussian posterior (0: deterministic)'
 complete -c scldm -n '__fish_seen_subcommand_from fit-vae' -l input -x -a 'scale concat' -d 'input layer: emb*log1p(x), or Linear of both'

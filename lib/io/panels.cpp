@@ -22,6 +22,20 @@ std::vector<PanelSummary> summarize_panels(const GenePanels& panels) {
   return out;
 }
 
+std::vector<uint8_t> shared_genes(const GenePanels& panels) {
+  std::vector<uint8_t> out = panels.measured.at(0);
+  for (auto& m : panels.measured)
+    for (size_t g = 0; g < out.size(); ++g) out[g] = out[g] && m[g];
+  return out;
+}
+
+std::vector<std::string> encoder_gene_names(const std::vector<uint8_t>& marked, const std::vector<std::string>& vocabulary) {
+  std::vector<std::string> out;
+  for (size_t g = 0; g < marked.size(); ++g)
+    if (marked[g]) out.push_back(vocabulary[g]);
+  return out;
+}
+
 std::string describe_panel(const PanelSummary& s, size_t vocabulary, size_t panels) {
   std::string across = panels < 2 ? "" : " (" + std::to_string(s.shared) + " measured by every file, " + std::to_string(s.only) + " only here)";
   return s.name + ": measures " + std::to_string(s.measured) + " of the " + std::to_string(vocabulary) + " genes" + across +

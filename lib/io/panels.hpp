@@ -26,6 +26,10 @@ struct PanelSummary {
   size_t lacks = 0;     // vocabulary genes it did not measure
 };
 std::vector<PanelSummary> summarize_panels(const GenePanels& panels);
+// 1 for the vocabulary genes every panel measured.
+std::vector<uint8_t> shared_genes(const GenePanels& panels);
+// The names of the genes marked 1 (in vocabulary order).
+std::vector<std::string> encoder_gene_names(const std::vector<uint8_t>& marked, const std::vector<std::string>& vocabulary);
 // What a panel measured, in words (with the counts across files when there are several).
 std::string describe_panel(const PanelSummary& s, size_t vocabulary, size_t panels);
 

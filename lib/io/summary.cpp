@@ -128,6 +128,7 @@ void describe_checkpoint(const std::string& path, const CheckpointFile& ck, Summ
     for (size_t i = 0; i < std::min<size_t>(5, genes.size()); ++i) first.push_back(genes[i]);
     f["example_genes"] = first;
   }
+  if (meta.contains("encoder_genes") && meta["encoder_genes"].is_array()) f["encoder_genes"] = meta["encoder_genes"].size();
   if (meta.contains("attributes")) {  // a prior: its labels, guidance and VAE
     nlohmann::ordered_json attrs = nlohmann::ordered_json::array();
     for (auto& a : meta["attributes"]) {

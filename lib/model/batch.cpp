@@ -1,15 +1,33 @@
 #include "model/batch.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <random>
 
 namespace scldm {
 
+namespace {
+
+// The positions (within cell c's genes) of the genes the encoder reads.
+void readable_genes(const CellSet& cells, size_t c, const std::vector<uint8_t>& read, std::vector<size_t>& out) {
+  out = iota_indices(cells.expressed(c));
+  if (read.empty()) return;
+  const size_t start = size_t(cells.indptr[c]);
+  out.erase(std::remove_if(out.begin(), out.end(), [&](size_t k) { return !read[size_t(cells.genes[start + k] - 1)]; }), out.end());
+}
+
+}  // namespace
+
 EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& which, int64_t max_genes, uint64_t seed,
-                           const torch::Device& device, int64_t pad_to) {
+                           const torch::Device& device, int64_t pad_to, const std::vector<uint8_t>& read) {
+  std::vector<size_t> order;
   int64_t longest = std::max<int64_t>(1, pad_to);
   for (size_t c : which)
-    if (c != kPlaceholderCell) longest = std::max<int64_t>(longest, std::min<int64_t>(int64_t(cells.expressed(c)), max_genes));
+    if (c != kPlaceholderCell) {
+      if (!read.empty()) readable_genes(cells, c, read, order);
+      const size_t n = read.empty() ? cells.expressed(c) : order.size();
+      longest = std::max<int64_t>(longest, std::min<int64_t>(int64_t(n), max_genes));
+    }
   auto B = int64_t(which.size());
   auto genes = torch::zeros({B, longest}, torch::kInt64);
   auto counts = torch::zeros({B, longest}, torch::kFloat32);
@@ -17,11 +35,11 @@ EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& whic
   auto g = genes.accessor<int64_t, 2>();
   auto x = counts.accessor<float, 2>();
   auto m = mask.accessor<bool, 2>();
-  std::vector<size_t> order;
   for (int64_t b = 0; b < B; ++b) {
     if (which[size_t(b)] == kPlaceholderCell) continue;
-    size_t c = which[size_t(b)], n = cells.expressed(c), start = size_t(cells.indptr[c]);
-    order = iota_indices(n);
+    const size_t c = which[size_t(b)], start = size_t(cells.indptr[c]);
+    readable_genes(cells, c, read, order);
+    const size_t n = order.size();
     if (int64_t(n) > max_genes) {  // a uniform subset, without replacement
       std::mt19937_64 rng(mix_seed(seed, cells.position(c)));
       for (int64_t k = 0; k < max_genes; ++k) std::swap(order[size_t(k)], order[k + rng() % (n - size_t(k))]);

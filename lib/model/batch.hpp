@@ -14,9 +14,10 @@ namespace scldm {
 // A row of `which` that holds no cell (filling a fixed-shape block): no genes.
 inline constexpr size_t kPlaceholderCell = SIZE_MAX;
 
-// Pads to the longest cell, or to `pad_to` when that is larger.
+// Pads to the longest cell, or to `pad_to` when that is larger. With
+// `read` (VaeImpl::encoder_genes), only those genes are candidates.
 EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& which, int64_t max_genes, uint64_t seed,
-                           const torch::Device& device, int64_t pad_to = 0);
+                           const torch::Device& device, int64_t pad_to = 0, const std::vector<uint8_t>& read = {});
 // Counts over the whole vocabulary, [B, G].
 torch::Tensor dense_counts(const CellSet& cells, const std::vector<size_t>& which, int64_t n_genes,
                            const torch::Device& device);

@@ -15,7 +15,7 @@ torch::Tensor encode_cells(LoadedVae& vae, const CellSet& cells, const std::vect
     const int64_t real = std::min(block, n - begin);
     std::vector<size_t> rows(size_t(block), kPlaceholderCell);
     for (int64_t k = 0; k < real; ++k) rows[size_t(k)] = which[size_t(begin + k)];
-    auto z = vae.model->encode(encoder_batch(cells, rows, vae.config.max_genes, opt.seed, opt.device)).first;
+    auto z = vae.model->encode(encoder_batch(cells, rows, vae.config.max_genes, opt.seed, opt.device, 0, vae.model->encoder_genes)).first;
     out.narrow(0, begin, real).copy_(z.narrow(0, 0, real).to(torch::kCPU));
   });
   return out;

@@ -92,7 +92,7 @@ void reconstruct_block(Vae& model, const CellSet& data, const Indices& which_all
   const int64_t G = model->config.n_genes, block = cell_block_size(device);
   Indices which(which_all.begin() + begin, which_all.begin() + begin + k), rows = which;
   rows.resize(size_t(block), kPlaceholderCell);
-  auto z = model->encode(encoder_batch(data, rows, model->config.max_genes, seed, device)).first.narrow(0, 0, k);
+  auto z = model->encode(encoder_batch(data, rows, model->config.max_genes, seed, device, 0, model->encoder_genes)).first.narrow(0, 0, k);
   const torch::Tensor mask = measured_genes(data, which, device);
   auto dec = model->decode(z, library_sizes(data, which, device), mask);
   auto x = dense_counts(data, which, G, device);

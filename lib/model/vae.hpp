@@ -73,6 +73,11 @@ struct VaeImpl : torch::nn::Module {
   torch::Tensor gene_logits(const torch::Tensor& z, const torch::Tensor& genes);
 
   VaeConfig config;
+  // The genes the encoder reads, by vocabulary index - 1 (1: read); empty:
+  // all. fit-vae --encoder-genes shared sets the genes every training file
+  // measured, so that cells of files with other panels get comparable
+  // latents; kept in checkpoints as meta "encoder_genes".
+  std::vector<uint8_t> encoder_genes;
   torch::nn::Embedding emb{nullptr};
   torch::Tensor ind;
   Mcab enc_ca{nullptr}, dec_ca{nullptr};

@@ -1,6 +1,7 @@
 #include "train/vae_trainer.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 
 #include "model/reconstruction.hpp"
@@ -15,7 +16,7 @@ namespace {
 
 class VaeTask : public TrainingTask {
  public:
-  VaeTask(TrainingCells& data, const VaeConfig& config, const TrainingOptions& opt)
+  VaeTask(TrainingCells& data, const VaeConfig& config, const VaeTrainOptions& opt)
       : data_(data), config_(config), opt_(opt) {
     config_.n_genes = int64_t(data.meta().vocabulary.size());
     config_.validate();
@@ -23,6 +24,11 @@ class VaeTask : public TrainingTask {
     model_ = Vae(config_);
     model_->to(opt.device);
     model_->train();
+    if (opt.encode_shared_genes && data.meta().panels) {
+      model_->encoder_genes = shared_genes(*data.meta().panels);
+      if (std::count(model_->encoder_genes.begin(), model_->encoder_genes.end(), 1) == 0)
+        throw Error("--encoder-genes shared: no gene is measured by every input file");
+    }
   }
 
   std::string kind() const override { return "vae"; }
@@ -40,7 +46,7 @@ class VaeTask : public TrainingTask {
     const uint64_t step_seed = mix_seed(opt_.seed, uint64_t(step) + 0x100000);
     const CellSet data = data_.batch(cells, step);
     const Indices batch = iota_indices(data.size());
-    auto [z, logvar] = model_->encode(encoder_batch(data, batch, config_.max_genes, step_seed, opt_.device));
+    auto [z, logvar] = model_->encode(encoder_batch(data, batch, config_.max_genes, step_seed, opt_.device, 0, model_->encoder_genes));
     torch::Tensor kl;
     if (config_.beta > 0) {
       auto gen = at::detail::createCPUGenerator(step_seed);
@@ -80,6 +86,7 @@ class VaeTask : public TrainingTask {
   void describe(nlohmann::json& meta) const override {
     meta["config"] = config_.to_json();
     meta["genes"] = data_.meta().vocabulary;
+    if (!model_->encoder_genes.empty()) meta["encoder_genes"] = encoder_gene_names(model_->encoder_genes, data_.meta().vocabulary);
     if (!data_.meta().panels) return;
     for (const PanelSummary& s : summarize_panels(*data_.meta().panels))
       meta["panels"].push_back({{"file", s.name}, {"measured", s.measured}, {"shared", s.shared}, {"only", s.only}, {"lacks", s.lacks}});
@@ -94,6 +101,9 @@ class VaeTask : public TrainingTask {
       if (ck.meta.at("genes").get<std::vector<std::string>>() != data_.meta().vocabulary)
         fail(path, "was trained on other genes than this data");
       if (ck.meta.at("config") != config_.to_json()) fail(path, "its model sizes differ from the options given");
+      if (ck.meta.value("encoder_genes", nlohmann::json::array()) !=
+          nlohmann::json(encoder_gene_names(model_->encoder_genes, data_.meta().vocabulary)))
+        fail(path, "its encoder reads other genes than this run's (--encoder-genes)");
     } catch (const nlohmann::json::exception& e) {
       fail(path, "bad VAE description (" + json_problem(e) + ")");
     }
@@ -104,7 +114,7 @@ class VaeTask : public TrainingTask {
  private:
   TrainingCells& data_;
   VaeConfig config_;
-  const TrainingOptions& opt_;
+  const VaeTrainOptions& opt_;
   Vae model_{nullptr};
 };
 

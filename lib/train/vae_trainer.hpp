@@ -13,6 +13,9 @@ namespace scldm {
 
 struct VaeTrainOptions : TrainingOptions {
   VaeTrainOptions() { output = "vae.pt"; }
+  // With cells of several gene panels: the encoder reads only the genes every
+  // panel measured (VaeImpl::encoder_genes), not all of a cell's.
+  bool encode_shared_genes = false;
 };
 
 TrainingResult train_vae(TrainingCells& data, const VaeConfig& config, const VaeTrainOptions& options);

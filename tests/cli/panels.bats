@@ -117,3 +117,14 @@ PY
   scldm fit-prior "$D/a.scs" "$D/b.scs" --vae "$D/vae.pt" --preset tiny --max-steps 2 -q -o "$D/prior-scs.pt"
   [[ "$(scldm info "$D/prior-scs.pt")" == *"valid               true"* ]]
 }
+
+@test "--encoder-genes shared: the encoder reads the genes every file measured, recorded in the checkpoint and kept on resume" {
+  scldm fit-vae "$D/a.h5ad" "$D/b.h5ad" --encoder-genes shared --preset tiny --max-steps 4 --checkpoint-every 2 -q -o "$D/shared.pt"
+  run scldm info --json "$D/shared.pt"
+  [[ "$output" == *'"encoder_genes": 30'* ]]
+  scldm encode "$D/b.h5ad" --vae "$D/shared.pt" -q -o "$D/shared.lat"
+  run scldm fit-vae "$D/a.h5ad" "$D/b.h5ad" --encoder-genes all --preset tiny --max-steps 6 --resume "$D/shared.last.pt" -o "$D/shared2.pt"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"other genes than this run's (--encoder-genes)"* ]]
+  assert_no_output "$D/shared2.pt"
+}

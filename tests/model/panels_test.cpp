@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "model/batch.hpp"
 #include "model/reconstruction.hpp"
 #include "model/vae.hpp"
 #include "vae_fixtures.hpp"
@@ -115,4 +116,35 @@ TEST(Panels, MetricsSkipUnmeasuredEntries) {
   EXPECT_NEAR(m.zero_accuracy, right / entries, 1e-12);
   // Without the mask, the unmeasured zeros count as right: a different (wrong) answer.
   EXPECT_GT(recon_metrics(real.data(), recon.data(), n, g).zero_accuracy, m.zero_accuracy);
+}
+
+// --encoder-genes shared: the encoder reads only the marked genes, so two
+// cells that differ only in unmarked genes get the same latent; marking every
+// gene changes nothing.
+TEST(Panels, TheEncoderReadsOnlyItsGenes) {
+  CellSet s;
+  for (int g = 0; g < 6; ++g) s.vocabulary.push_back("g" + std::to_string(g));
+  auto add = [&](std::vector<int64_t> genes, std::vector<float> counts) {
+    s.genes.insert(s.genes.end(), genes.begin(), genes.end());
+    s.counts.insert(s.counts.end(), counts.begin(), counts.end());
+    s.indptr.push_back(s.genes.size());
+    s.ids.push_back("c" + std::to_string(s.ids.size()));
+    s.library_size.push_back(1);
+  };
+  add({1, 2, 5}, {3, 1, 4});
+  add({1, 2, 6}, {3, 1, 9});  // the same on genes 1-4
+  add({1, 2, 3, 4, 5, 6}, {1, 2, 3, 4, 5, 6});
+  Vae v = random_vae(tiny(6), 7);
+  const std::vector<uint8_t> read{1, 1, 1, 1, 0, 0};
+  v->encoder_genes = read;
+  auto z = v->encode(encoder_batch(s, {0, 1}, 1024, 0, torch::kCPU, 0, read)).first;
+  EXPECT_TRUE(torch::equal(z[0], z[1]));
+  auto b = encoder_batch(s, {2}, 1024, 0, torch::kCPU, 0, read);
+  EXPECT_EQ(b.mask.sum().item<int64_t>(), 4);
+  EXPECT_EQ(b.genes.max().item<int64_t>(), 4);
+  const std::vector<uint8_t> all(6, 1);
+  auto every = encoder_batch(s, {0, 1, 2}, 2, 5, torch::kCPU, 0, all), plain = encoder_batch(s, {0, 1, 2}, 2, 5, torch::kCPU);
+  EXPECT_TRUE(torch::equal(every.genes, plain.genes));
+  EXPECT_TRUE(torch::equal(every.counts, plain.counts));
+  EXPECT_TRUE(torch::equal(every.mask, plain.mask));
 }
