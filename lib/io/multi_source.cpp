@@ -38,6 +38,7 @@ MultiSource::MultiSource(std::vector<std::unique_ptr<CountSource>> sources, cons
     add_labels(s);
   }
   schema_.genes = std::move(genes);
+  for (Part& p : parts_) p.columns.resize(schema_.labels.size(), -1), p.codes.resize(schema_.labels.size());
   schema_.panel_label = int(schema_.labels.size());
   schema_.labels.push_back({source_label, schema_.panel_names});
   uint64_t cells = 0, stored = 0;
@@ -83,11 +84,12 @@ void MultiSource::add_labels(size_t s) {
       codes.push_back(int32_t(it - categories.begin()));
       if (it == categories.end()) categories.push_back(value);
     }
-    for (Part& p : parts_) p.columns.resize(schema_.labels.size(), -1), p.codes.resize(schema_.labels.size());
-    parts_[s].columns[size_t(u)] = int(c);
-    parts_[s].codes[size_t(u)] = std::move(codes);
+    Part& part = parts_[s];
+    part.columns.resize(schema_.labels.size(), -1);
+    part.codes.resize(schema_.labels.size());
+    part.columns[size_t(u)] = int(c);
+    part.codes[size_t(u)] = std::move(codes);
   }
-  for (Part& p : parts_) p.columns.resize(schema_.labels.size(), -1), p.codes.resize(schema_.labels.size());
 }
 
 bool MultiSource::next(CountBlock& block) {

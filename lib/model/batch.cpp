@@ -20,15 +20,23 @@ void readable_genes(const CellSet& cells, size_t c, const std::vector<uint8_t>& 
 
 EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& which, int64_t max_genes, uint64_t seed,
                            const torch::Device& device, int64_t pad_to, const std::vector<uint8_t>& read) {
-  std::vector<size_t> order;
+  // Each cell's genes for the encoder (positions within the cell), found once.
+  const auto B = int64_t(which.size());
+  std::vector<std::vector<size_t>> chosen(which.size());
   int64_t longest = std::max<int64_t>(1, pad_to);
-  for (size_t c : which)
-    if (c != kPlaceholderCell) {
-      if (!read.empty()) readable_genes(cells, c, read, order);
-      const size_t n = read.empty() ? cells.expressed(c) : order.size();
-      longest = std::max<int64_t>(longest, std::min<int64_t>(int64_t(n), max_genes));
+  for (size_t b = 0; b < which.size(); ++b) {
+    if (which[b] == kPlaceholderCell) continue;
+    const size_t c = which[b];
+    std::vector<size_t>& order = chosen[b];
+    readable_genes(cells, c, read, order);
+    const size_t n = order.size();
+    if (int64_t(n) > max_genes) {  // a uniform subset, without replacement
+      std::mt19937_64 rng(mix_seed(seed, cells.position(c)));
+      for (int64_t k = 0; k < max_genes; ++k) std::swap(order[size_t(k)], order[k + rng() % (n - size_t(k))]);
+      order.resize(size_t(max_genes));
     }
-  auto B = int64_t(which.size());
+    longest = std::max<int64_t>(longest, int64_t(order.size()));
+  }
   auto genes = torch::zeros({B, longest}, torch::kInt64);
   auto counts = torch::zeros({B, longest}, torch::kFloat32);
   auto mask = torch::zeros({B, longest}, torch::kBool);
@@ -37,14 +45,8 @@ EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& whic
   auto m = mask.accessor<bool, 2>();
   for (int64_t b = 0; b < B; ++b) {
     if (which[size_t(b)] == kPlaceholderCell) continue;
-    const size_t c = which[size_t(b)], start = size_t(cells.indptr[c]);
-    readable_genes(cells, c, read, order);
-    const size_t n = order.size();
-    if (int64_t(n) > max_genes) {  // a uniform subset, without replacement
-      std::mt19937_64 rng(mix_seed(seed, cells.position(c)));
-      for (int64_t k = 0; k < max_genes; ++k) std::swap(order[size_t(k)], order[k + rng() % (n - size_t(k))]);
-      order.resize(size_t(max_genes));
-    }
+    const size_t start = size_t(cells.indptr[which[size_t(b)]]);
+    const std::vector<size_t>& order = chosen[size_t(b)];
     for (size_t k = 0; k < order.size(); ++k) {
       g[b][int64_t(k)] = cells.genes[start + order[k]];
       x[b][int64_t(k)] = cells.counts[start + order[k]];
