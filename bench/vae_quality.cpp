@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     auto xb = dense_counts(test, which, int64_t(G), torch::kCPU);
     re += -nb_log_prob(xb, d.mu, d.theta).sum().item<double>();
     for (size_t b = 0; b < which.size(); ++b) {
-      auto s = sample_nb_cell(d.mu[int64_t(b)], d.theta, mix_seed(1, which[b])).contiguous();
+      auto s = sample_nb_cell(d.mu[int64_t(b)], d.theta, mix_seed(1, which[b])).to(torch::kFloat).contiguous();
       std::copy(s.data_ptr<float>(), s.data_ptr<float>() + G, recon.begin() + long(which[b] * G));
     }
   }
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
       mu[int64_t(g)] = float(mu_test[i * G + g]);
       th[int64_t(g)] = float(theta[g]);
     }
-    auto s = sample_nb_cell(mu, th, mix_seed(1, i)).contiguous();
+    auto s = sample_nb_cell(mu, th, mix_seed(1, i)).to(torch::kFloat).contiguous();
     std::copy(s.data_ptr<float>(), s.data_ptr<float>() + G, base.begin() + long(i * G));
   }
   report("NB baseline (gene share x L, per-gene theta)", re_base / double(n), recon_metrics(x.data(), base.data(), n, G));

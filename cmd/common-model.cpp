@@ -8,7 +8,9 @@
 #include <optional>
 #include <thread>
 
+#include "io/checkpoint.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/output.hpp"
 
 namespace scldm {
@@ -58,9 +60,9 @@ std::optional<double> parse_duration(const std::string& text) {
 
 }  // namespace
 
-void read_training_options(const Invocation& inv, TrainingOptions& o) {
+void read_training_options(const Invocation& inv, TrainingOptions& o, int64_t preset_epochs) {
   o.started = std::chrono::steady_clock::now();
-  o.epochs = inv.args.integer_in("epochs", cli::table_default, 1, 1 << 20);
+  o.epochs = inv.args.integer_in("epochs", preset_epochs, 1, 1 << 20);
   o.epochs_given = inv.args.has("epochs");
   if (inv.args.has("max-steps")) o.max_steps = inv.args.integer_in("max-steps", 0, 1, int64_t(1) << 40);
   if (inv.args.has("time")) {
@@ -88,6 +90,32 @@ void read_training_options(const Invocation& inv, TrainingOptions& o) {
   if (!o.resume.empty() && o.resume == o.output)
     throw UsageError("--resume " + o.resume + ": resume from NAME.last.pt, not the output of the run");
   o.device = setup_torch(inv);
+}
+
+std::string resolve_preset(const Invocation& inv, TrainingOptions& o, const std::function<AutoChoice()>& choose) {
+  const std::string name = inv.args.text("preset", cli::table_default);
+  if (name != "auto") return name;
+  AutoChoice choice;
+  if (!o.resume.empty()) {
+    const nlohmann::json meta = read_checkpoint(o.resume, false).meta;
+    if (!meta.contains("training") || !meta["training"].contains("auto")) return "";  // an explicit preset's run
+    try {
+      choice = AutoChoice::from_json(meta["training"]["auto"]);
+    } catch (const nlohmann::json::exception& e) {
+      fail(o.resume, "bad --preset auto record (" + json_problem(e) + ")");
+    }
+  } else {
+    choice = choose();
+  }
+  o.auto_choice = choice.to_json();
+  const bool own_length = !inv.args.has("epochs") && !inv.args.has("max-steps") && o.time_budget == 0;
+  if (own_length) {
+    if (choice.epochs > 0) o.epochs = choice.epochs;
+    o.max_steps = choice.max_steps;
+  }
+  if (!o.resume.empty()) note("--preset auto: keeping the choice of " + o.resume + ": " + choice.summary(own_length));
+  else note("--preset auto: " + choice.summary(own_length) + " (--preset, --epochs or --time choose otherwise)");
+  return o.resume.empty() ? choice.preset : "";
 }
 
 std::string resolve_vae_path(const Invocation& inv, const std::string& recorded) {

@@ -1,5 +1,6 @@
 // scldm eval: generation metrics against real cells (or reconstruction
 // metrics of a VAE, or conditional accuracy with a classifier).
+#include <numeric>
 #include <set>
 
 #include "cmd/common-model.hpp"
@@ -77,6 +78,14 @@ std::string render_generation(const nlohmann::ordered_json& r) {
     snprintf(line, sizeof line, "\nconditional accuracy (%s): %s of generated cells classified as generated; %s on the real cells\n",
              c["label"].get<std::string>().c_str(), number(c["generated"]).c_str(), number(c["real"]).c_str());
     s += line;
+    snprintf(line, sizeof line, "%-24s %10s %10s %12s\n", "class", "generated", "real", "cells");
+    s += line;
+    for (auto& k : c["classes"]) {
+      const std::string cells = std::to_string(k["generated_cells"].get<size_t>()) + " / " + std::to_string(k["real_cells"].get<size_t>());
+      snprintf(line, sizeof line, "%-24.24s %10s %10s %12s\n", k["class"].get<std::string>().c_str(), number(k["generated"]).c_str(),
+               number(k["real"]).c_str(), cells.c_str());
+      s += line;
+    }
   }
   return s;
 }
@@ -106,7 +115,52 @@ void write_plot(const std::string& path, const PcaSpace& space, const EvalFiles&
   write_text_output(path, scatter_svg(points, groups, "real (filled) vs generated (open), first two PCs of the real cells", "PC1", "PC2"));
 }
 
-// Fraction of generated cells the classifier assigns to their own label.
+// How many cells of one side, per class the classifier knows, it assigns to their own label.
+struct ClassHits {
+  std::vector<size_t> cells, correct;  // per class of the classifier
+  size_t skipped = 0;                  // labels the classifier never saw: neither right nor wrong
+  std::set<std::string> unknown;
+};
+
+ClassHits classify_side(const Invocation& inv, Classifier& clf, LoadedVae& vae, const std::string& vae_path,
+                        CountSource& source, const torch::Device& device) {
+  CellReader reader(source, vae.genes, false);
+  int col = find_label_column(reader.shape().labels, clf.label);
+  if (col < 0) fail(source.path(), "has no label '" + clf.label + "' for --classifier");
+  const LabelColumn& column = reader.shape().labels[size_t(col)];
+  std::vector<int64_t> known(column.categories.size(), -1);
+  for (size_t c = 0; c < known.size(); ++c) {
+    auto it = std::find(clf.classes.begin(), clf.classes.end(), column.categories[c]);
+    if (it != clf.classes.end()) known[c] = int64_t(it - clf.classes.begin());
+  }
+  ClassHits h{std::vector<size_t>(clf.classes.size()), std::vector<size_t>(clf.classes.size())};
+  CellSet cells;  // a chunk at a time: whole cell blocks, so each cell's latent is as in one pass
+  while (reader.next(cells, cell_chunk_size(device))) {
+    auto features = encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
+    auto predicted = clf.probabilities(features.x).argmax(1).contiguous();
+    const int64_t* p = predicted.data_ptr<int64_t>();
+    for (size_t i = 0; i < cells.size(); ++i) {
+      int32_t code = cells.codes[size_t(col)][i];
+      if (code < 0) continue;
+      const int64_t k = known[size_t(code)];
+      if (k < 0) {
+        ++h.skipped;
+        h.unknown.insert(column.categories[size_t(code)]);
+        continue;
+      }
+      ++h.cells[size_t(k)];
+      h.correct[size_t(k)] += p[i] == k;
+    }
+  }
+  return h;
+}
+
+// part / whole, or null (no cells).
+nlohmann::ordered_json share(size_t part, size_t whole) {
+  return whole ? nlohmann::ordered_json(double(part) / double(whole)) : nlohmann::ordered_json();
+}
+
+// Fraction of generated cells the classifier assigns to their own label, overall and per class, next to the real cells'.
 nlohmann::ordered_json conditional_accuracy(const Invocation& inv, const std::string& clf_path, const EvalFiles& files,
                                             const torch::Device& device) {
   CheckpointFile ck = read_checkpoint(clf_path);
@@ -115,45 +169,25 @@ nlohmann::ordered_json conditional_accuracy(const Invocation& inv, const std::st
   LoadedVae vae = load_vae(vae_path, device);
   if (vae.fingerprint != clf.vae_fingerprint) fail(clf_path, "was trained on latents of another VAE than " + vae_path);
   nlohmann::ordered_json out = {{"label", clf.label}, {"classifier", clf_path}};
+  ClassHits sides[2];
   for (bool generated : {true, false}) {
     auto source = files.open(generated);
-    CellReader reader(*source, vae.genes, false);
-    int col = find_label_column(reader.shape().labels, clf.label);
-    if (col < 0) fail(source->path(), "has no label '" + clf.label + "' for --classifier");
-    const LabelColumn& column = reader.shape().labels[size_t(col)];
-    // Cells whose label the classifier never saw cannot be right or wrong.
-    std::vector<int64_t> known(column.categories.size(), -1);
-    std::set<std::string> unknown;
-    for (size_t c = 0; c < known.size(); ++c) {
-      auto it = std::find(clf.classes.begin(), clf.classes.end(), column.categories[c]);
-      if (it != clf.classes.end()) known[c] = int64_t(it - clf.classes.begin());
-    }
-    size_t n = 0, correct = 0, skipped = 0;
-    CellSet cells;  // a chunk at a time: whole cell blocks, so each cell's latent is as in one pass
-    while (reader.next(cells, cell_chunk_size(device))) {
-      auto features = encoded_features(vae, cells, vae_path, uint64_t(inv.seed()), device);
-      auto predicted = clf.probabilities(features.x).argmax(1).contiguous();
-      const int64_t* p = predicted.data_ptr<int64_t>();
-      for (size_t i = 0; i < cells.size(); ++i) {
-        int32_t code = cells.codes[size_t(col)][i];
-        if (code < 0) continue;
-        if (known[size_t(code)] < 0) {
-          ++skipped;
-          unknown.insert(column.categories[size_t(code)]);
-          continue;
-        }
-        ++n;
-        correct += p[i] == known[size_t(code)];
-      }
-    }
-    if (skipped)
-      note(source->path() + ": " + std::to_string(skipped) + " cells have a " + clf.label +
-           " the classifier does not know (" + join(std::vector<std::string>(unknown.begin(), unknown.end()), ", ") +
+    ClassHits& h = sides[generated];
+    h = classify_side(inv, clf, vae, vae_path, *source, device);
+    if (h.skipped)
+      note(source->path() + ": " + std::to_string(h.skipped) + " cells have a " + clf.label +
+           " the classifier does not know (" + join(std::vector<std::string>(h.unknown.begin(), h.unknown.end()), ", ") +
            "); not counted in the conditional accuracy");
+    const size_t n = std::accumulate(h.cells.begin(), h.cells.end(), size_t(0));
     if (n == 0) fail(source->path(), "no cell has a " + clf.label + " the classifier knows");
-    out[generated ? "generated" : "real"] = double(correct) / double(n);
+    out[generated ? "generated" : "real"] = share(std::accumulate(h.correct.begin(), h.correct.end(), size_t(0)), n);
     out[generated ? "generated_cells" : "real_cells"] = n;
   }
+  for (size_t k = 0; k < clf.classes.size(); ++k)
+    if (sides[0].cells[k] || sides[1].cells[k])
+      out["classes"].push_back({{"class", clf.classes[k]}, {"generated", share(sides[1].correct[k], sides[1].cells[k])},
+                                {"generated_cells", sides[1].cells[k]}, {"real", share(sides[0].correct[k], sides[0].cells[k])},
+                                {"real_cells", sides[0].cells[k]}});
   return out;
 }
 

@@ -22,22 +22,18 @@ namespace {
 // --resume the checkpoint's sizes, attributes and guidance settings. Options
 // given override them (and must then agree with a resumed checkpoint).
 struct PriorSetup {
-  DitConfig config;
+  PriorDescription resumed;  // --resume's checkpoint
   std::vector<std::string> conditions;
 };
 
 PriorSetup setup_from_options(const Invocation& inv, PriorTrainOptions& opt) {
   PriorSetup s;
-  PriorDescription resumed;
+  PriorDescription& resumed = s.resumed;
   const bool resume = inv.args.has("resume");
   if (resume) {
     std::string path = inv.args.text("resume");
     resumed = PriorDescription::from_meta(read_checkpoint(path, false).meta, path);
   }
-  s.config = resume && !inv.args.has("preset") ? resumed.config : dit_preset(inv.args.text("preset", cli::table_default));
-  s.config.width = inv.args.integer_in("width", s.config.width, 2, 1 << 16);
-  s.config.blocks = inv.args.integer_in("blocks", s.config.blocks, 0, 256);
-  s.config.heads = inv.args.integer_in("heads", s.config.heads, 1, 1 << 10);
   // Not given: the checkpoint's when resuming, else the table's default.
   auto fresh = [&](const char* name) { return inv.args.has(name) || !resume; };
   opt.strategy = fresh("strategy") ? inv.args.text("strategy", cli::table_default) : resumed.strategy;
@@ -49,6 +45,15 @@ PriorSetup setup_from_options(const Invocation& inv, PriorTrainOptions& opt) {
     for (size_t j = 0; j < i; ++j)
       if (s.conditions[i] == s.conditions[j]) throw UsageError("--condition " + s.conditions[i] + " given twice");
   return s;
+}
+
+// The preset's sizes, or with `preset` "" the resumed checkpoint's; size options override them.
+DitConfig config_from_options(const Invocation& inv, const std::string& preset, const PriorDescription& resumed) {
+  DitConfig c = preset.empty() ? resumed.config : dit_preset(preset);
+  c.width = inv.args.integer_in("width", c.width, 2, 1 << 16);
+  c.blocks = inv.args.integer_in("blocks", c.blocks, 0, 256);
+  c.heads = inv.args.integer_in("heads", c.heads, 1, 1 << 10);
+  return c;
 }
 
 // Latents of h5ad inputs, encoded once with the VAE up front.
@@ -113,8 +118,8 @@ LatentSet read_input(const Invocation& inv, const std::vector<std::string>& path
 
 int run_fit_prior(const Invocation& inv) {
   PriorTrainOptions opt;
-  read_training_options(inv, opt);
-  auto [config, conditions] = setup_from_options(inv, opt);
+  read_training_options(inv, opt, 100);
+  auto [resumed, conditions] = setup_from_options(inv, opt);
   const std::vector<std::string> paths = inv.inputs();
   const std::string path = joined_paths(paths);
   LatentSet data = read_input(inv, paths, conditions, opt, opt.device);
@@ -124,6 +129,9 @@ int run_fit_prior(const Invocation& inv) {
     if (missing) note(path + ": " + std::to_string(missing) + " cells have no " + data.attributes[a].name + " (trained as null)");
   }
   if (conditions.empty()) note("no --condition: training an unconditional prior");
+  const DitConfig config = config_from_options(inv, resolve_preset(inv, opt, [&] {
+    return auto_prior_run({int64_t(data.size()), 0, opt.batch_size, opt.device.is_cuda(), opt.time_budget});
+  }), resumed);
   opt.provenance = provenance(inv, {{"data", path}, {"vae_fingerprint", opt.vae_fingerprint}});
   detail("training on " + std::to_string(data.size()) + " latents of " + std::to_string(data.z.size(1)) + " x " +
          std::to_string(data.z.size(2)));

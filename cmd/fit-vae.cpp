@@ -19,16 +19,16 @@ namespace scldm {
 
 namespace {
 
-// The preset's sizes, or with --resume the checkpoint's; size options given
-// override them (and must then agree with a resumed checkpoint).
-VaeConfig config_from_options(const Invocation& inv) {
+// The preset's sizes, or with `preset` "" the checkpoint's of --resume; size
+// options given override them (and must then agree with a resumed checkpoint).
+VaeConfig config_from_options(const Invocation& inv, const std::string& preset) {
   VaeConfig c;
-  const bool from_checkpoint = inv.args.has("resume") && !inv.args.has("preset");
+  const bool from_checkpoint = preset.empty();
   if (from_checkpoint) {
     std::string path = inv.args.text("resume");
     c = vae_description(read_checkpoint(path, false), path);
   } else {
-    c = vae_preset(inv.args.text("preset", cli::table_default));
+    c = vae_preset(preset);
   }
   auto size = [&](const char* name, int64_t& field) { field = inv.args.integer_in(name, field, 1, 1 << 16); };
   size("embed-dim", c.embed);
@@ -106,9 +106,8 @@ uint64_t memory_budget(const Invocation& inv) {
 }  // namespace
 
 int run_fit_vae(const Invocation& inv) {
-  VaeConfig config = config_from_options(inv);
   VaeTrainOptions opt;
-  read_training_options(inv, opt);
+  read_training_options(inv, opt, 10);
   opt.encode_shared_genes = inv.args.text("encoder-genes", cli::table_default) == "shared";
   const std::vector<std::string> paths = inv.inputs();
   const std::string data_path = joined_paths(paths);
@@ -125,6 +124,9 @@ int run_fit_vae(const Invocation& inv) {
   note_panels(meta);
   if (meta.skipped_empty) note(data_path + ": skipped " + std::to_string(meta.skipped_empty) + " cells without counts");
   detail("training on " + std::to_string(meta.size()) + " cells x " + std::to_string(meta.vocabulary.size()) + " genes");
+  const VaeConfig config = config_from_options(inv, resolve_preset(inv, opt, [&] {
+    return auto_vae_run({int64_t(meta.size()), int64_t(meta.vocabulary.size()), opt.batch_size, opt.device.is_cuda(), opt.time_budget});
+  }));
   std::unique_ptr<TrainingCells> cells;
   if (disk) cells = std::make_unique<CellsOnDisk>(*disk);
   else cells = std::make_unique<CellsInMemory>(data.memory);

@@ -48,7 +48,7 @@ _scldm() {
         --blocks) return;;
         --heads) return;;
         --cross-heads) return;;
-        --preset) COMPREPLY=($(compgen -W "tiny small base" -- "$cur")); return;;
+        --preset) COMPREPLY=($(compgen -W "auto tiny small base" -- "$cur")); return;;
         --epochs) return;;
         --max-steps) return;;
         --time) return;;
@@ -83,7 +83,7 @@ _scldm() {
         --blocks) return;;
         --heads) return;;
         --vae) _scldm_files 'pt'; return;;
-        --preset) COMPREPLY=($(compgen -W "tiny small base" -- "$cur")); return;;
+        --preset) COMPREPLY=($(compgen -W "auto tiny small base" -- "$cur")); return;;
         --epochs) return;;
         --max-steps) return;;
         --time) return;;

@@ -25,8 +25,9 @@ std::vector<Option> several_inputs_options() {
 std::vector<Option> training_options(const std::string& default_epochs, const std::string& default_batch,
                                      const std::string& default_lr) {
   return {
-      {0, "preset", Kind::choice, "NAME", "model size preset", "base", {"tiny", "small", "base"}},
-      {0, "epochs", Kind::integer, "INT", "training epochs", default_epochs},
+      {0, "preset", Kind::choice, "NAME", "model size: from the device and the data (auto), or a preset", "auto",
+       {"auto", "tiny", "small", "base"}},
+      {0, "epochs", Kind::integer, "INT", "training epochs (" + default_epochs + " with a --preset)", "auto"},
       {0, "max-steps", Kind::integer, "INT", "stop after this many optimiser steps"},
       {0, "time", Kind::text, "DURATION",
        "plan the steps so that the run ends within DURATION (90s, 20m, 1.5h, 1h30m), --epochs an upper bound if given"},

@@ -33,7 +33,7 @@ const cli::Command& command_sample() {
         {0, "like", Kind::file, "FILE", "one cell per cell of this h5ad, with its labels", "", {}, {"h5ad"}},
         {0, "conditions", Kind::file, "FILE", "per-cell labels: TSV with a header of attribute names", "", {}, {"tsv"}},
         {0, "solver", Kind::choice, "NAME", "ODE solver", "heun", {"euler", "heun", "dopri5"}},
-        {0, "steps", Kind::integer, "INT", "solver steps (dopri5: the first step is 1/INT)", "50"},
+        {0, "steps", Kind::integer, "INT", "solver steps (dopri5: the first step is 1/INT)", "20"},
         {0, "atol", Kind::number, "FLOAT", "dopri5 absolute tolerance", "1e-5"},
         {0, "rtol", Kind::number, "FLOAT", "dopri5 relative tolerance", "1e-5"},
         {'b', "batch-size", Kind::integer, "INT", "cells per round (memory only: results do not depend on it)", "256"}},

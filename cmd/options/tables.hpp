@@ -53,7 +53,11 @@ inline constexpr const char* kTrainingReproducibility =
     "CPUs (their BLAS splits products by thread), as can a GPU. --time plans the number of steps from the speed "
     "measured on this machine (step 0's loss and gradients, timed and discarded, and a validation), says how many, "
     "and keeps the plan in the checkpoints (--resume continues it): the run is the one --max-steps with that number "
-    "gives, so the same plan repeats it exactly.";
+    "gives, so the same plan repeats it exactly.\n"
+    "Size: --preset auto (the default) chooses the preset and the number of epochs from the device kind and the "
+    "number of cells and genes, without timing anything (so every machine of a kind builds the same model), says "
+    "what it chose and keeps it in the checkpoints; --epochs, --max-steps or --time set the length instead, and an "
+    "explicit --preset keeps its sizes and the former default length (scldm-model(7), DEFAULTS).";
 
 // Builds a table: the command's own options, then the common ones.
 cli::Command make_command(cli::Command c, std::vector<std::vector<cli::Option>> groups);

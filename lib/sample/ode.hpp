@@ -17,7 +17,7 @@ using VelocityField = std::function<torch::Tensor(const torch::Tensor& z, const 
 
 struct SolverOptions {
   std::string solver = "heun";  // euler | heun | dopri5
-  int64_t steps = 50;           // euler/heun: fixed steps; dopri5: the first step is 1/steps
+  int64_t steps = 20;           // euler/heun: fixed steps; dopri5: the first step is 1/steps
   double atol = 1e-5, rtol = 1e-5;
   int64_t max_steps = 100000;   // dopri5: per row, accepted and rejected
 };

@@ -40,6 +40,7 @@ struct TrainingOptions {
   nlohmann::json provenance = nlohmann::json::object();
   int rank = 0, world_size = 1;  // data parallelism: this process's slice of every batch
   OrderScheme order;             // how epochs visit the cells (kept in checkpoints)
+  nlohmann::json auto_choice;    // --preset auto: what it chose (kept in checkpoints); null otherwise
 };
 
 // A permutation of 0..n-1 from the seed; the first `fraction` validates.

@@ -66,6 +66,7 @@ CheckpointFile Loop::checkpoint(int64_t step, const nlohmann::json& metrics, std
                          {"val_fraction", opt_.val_fraction}, {"cells", n_cells_},  {"train_cells", train_.size()},
                          {"val_cells", val_.size()}, {"order", opt_.order.to_json()}};
   if (!plan_.is_null()) ck.meta["training"]["time"] = plan_;
+  if (!opt_.auto_choice.is_null()) ck.meta["training"]["auto"] = opt_.auto_choice;
   ck.meta["provenance"] = opt_.provenance;
   ck.blobs = std::move(weights);
   ck.meta["fingerprint"] = task_.fingerprint(ck);

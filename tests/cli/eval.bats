@@ -113,7 +113,18 @@ for r in rows[1:]:
 import json, sys
 c = json.load(sys.stdin)["conditional_accuracy"]
 assert c["label"] == "cell_type" and 0 <= c["generated"] <= 1 and 0 <= c["real"] <= 1, c
+# Per class: the cells add up, and the overall figures are the cell-weighted means of the classes.
+k = c["classes"]
+assert sorted(x["class"] for x in k) == ["B", "NK", "T"], k
+for side in ("generated", "real"):
+    assert sum(x[side + "_cells"] for x in k) == c[side + "_cells"], (side, k)
+    right = sum(x[side] * x[side + "_cells"] for x in k if x[side] is not None)
+    assert abs(right / c[side + "_cells"] - c[side]) < 1e-9, (side, k)
 '
+  run scldm eval --real "$FX/base.h5ad" --generated "$M/gen.h5ad" --classifier clf.pt --vae "$M/vae.pt"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"class                     generated       real        cells"* ]]
+  for t in B NK T; do grep -qE "^$t +[0-9.]+ +[0-9.]+ +[0-9]+ / [0-9]+$" <<< "$output"; done
 }
 
 @test "eval and classify refuse bad usage and mismatched inputs" {

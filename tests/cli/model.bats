@@ -187,3 +187,40 @@ PY
   [ "$status" -eq 2 ]
   assert_no_output bad.pt
 }
+
+@test "--preset auto (the default) says what it chose, keeps it in the checkpoint, and a resumed run keeps it" {
+  # 39 cells x 30 genes: the reference size, 100 epochs (one step each at -b 64).
+  run --separate-stderr scldm fit-vae "$FX/base.h5ad" -b 64 -@ 1 -o auto.pt
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"--preset auto: base, 100 epochs for 39 cells x 30 genes on the CPU"* ]]
+  scldm info --json auto.last.pt | "$PY" -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["config"]["embed"] == 32 and j["config"]["blocks"] == 8, j["config"]  # base
+assert j["training"]["auto"]["preset"] == "base" and j["training"]["auto"]["epochs"] == 100, j["training"]
+assert j["total_steps"] == 100, j
+'
+  # Resumed without --epochs: the checkpoint's 100 epochs (10, an explicit preset's default, would end before its step).
+  run --separate-stderr scldm fit-vae "$FX/base.h5ad" -b 64 -@ 1 -o auto.pt --resume auto.last.pt
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"--preset auto: keeping the choice of auto.last.pt: base, 100 epochs"* ]]
+  [[ "$stderr" == *"resuming auto.last.pt at step 100 of 100"* ]]
+  # --epochs sets the length; the note then names the preset only.
+  run --separate-stderr scldm fit-vae "$FX/base.h5ad" -b 64 --epochs 2 -o two.pt
+  [[ "$stderr" == *"--preset auto: base for 39 cells"* ]]
+  [ "$(scldm info --json two.pt | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["total_steps"])')" -eq 2 ]
+}
+
+@test "an explicit --preset keeps its sizes and the former default length, and records no auto choice" {
+  run --separate-stderr scldm fit-vae "$FX/base.h5ad" --preset tiny -b 64 -o tiny.pt
+  [ "$status" -eq 0 ]
+  [[ "$stderr" != *"--preset auto"* ]]
+  scldm info --json tiny.pt | "$PY" -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["config"]["embed"] == 16 and j["total_steps"] == 10, j  # 10 epochs of one step
+assert "auto" not in j["training"], j["training"]
+'
+  scldm fit-vae "$FX/base.h5ad" --preset tiny -b 64 --epochs 10 -q -o tiny10.pt
+  [ "$(scldm info tiny.pt | grep '^fingerprint')" = "$(scldm info tiny10.pt | grep '^fingerprint')" ]
+}

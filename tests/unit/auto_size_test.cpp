@@ -1,0 +1,72 @@
+// --preset auto: what it chooses from the device and the shape of the data.
+#include "spec/auto_size.hpp"
+
+#include <gtest/gtest.h>
+
+namespace scldm {
+namespace {
+
+RunShape shape(int64_t cells, int64_t genes, bool gpu = false, double seconds = 0) { return {cells, genes, 128, gpu, seconds}; }
+
+// Cells a run passes through training (batches of 128).
+double passes(const AutoChoice& c, int64_t cells) { return c.epochs > 0 ? double(c.epochs * cells) : double(c.max_steps * 128); }
+
+TEST(AutoSize, TheVaeTrainsLongerOnLessData) {
+  AutoChoice kang = auto_vae_run(shape(9809, 1287));
+  EXPECT_EQ(kang.preset, "base");
+  EXPECT_GE(kang.epochs, 10);  // the reference's length at least, on a dataset of this size
+  EXPECT_LE(kang.epochs, 30);
+  EXPECT_EQ(kang.max_steps, 0);
+  AutoChoice wide = auto_vae_run(shape(9809, 20000));
+  EXPECT_LT(passes(wide, 9809), passes(kang, 9809) / 10);  // the decoder's work grows with the genes
+  EXPECT_EQ(auto_vae_run(shape(50, 100)).epochs, 100);  // capped
+  EXPECT_NE(kang.why.find("9809 cells x 1287 genes"), std::string::npos) << kang.why;
+}
+
+TEST(AutoSize, DataBeyondTheBudgetTrainPartOfAnEpoch) {
+  AutoChoice huge = auto_vae_run(shape(4'000'000, 36000));
+  EXPECT_EQ(huge.epochs, 0);
+  EXPECT_GT(huge.max_steps, 0);
+  EXPECT_LT(huge.max_steps * 128, 4'000'000);
+  EXPECT_NE(huge.summary(true).find(", " + std::to_string(huge.max_steps) + " steps for"), std::string::npos) << huge.summary(true);
+  EXPECT_EQ(huge.summary(false).find("steps"), std::string::npos) << huge.summary(false);
+}
+
+TEST(AutoSize, ABiggerBudgetBuysMore) {
+  AutoChoice cpu = auto_vae_run(shape(200000, 20000));
+  EXPECT_GT(passes(auto_vae_run(shape(200000, 20000, true)), 200000), passes(cpu, 200000));
+  EXPECT_GT(passes(auto_vae_run(shape(200000, 20000, false, 3600)), 200000), passes(cpu, 200000));
+  EXPECT_NE(auto_vae_run(shape(200000, 20000, false, 3600)).why.find("--time"), std::string::npos);
+}
+
+TEST(AutoSize, ThePriorShrinksAsTheCellsGrow) {
+  auto rank = [](const std::string& p) { return p == "base" ? 2 : p == "small" ? 1 : 0; };
+  int last = 3;
+  for (int64_t cells : {100, 1000, 5000, 20000, 200000, 5'000'000}) {
+    AutoChoice c = auto_prior_run(shape(cells, 0));
+    EXPECT_LE(rank(c.preset), last) << cells << " cells: " << c.why;
+    last = rank(c.preset);
+    EXPECT_TRUE((c.epochs > 0) != (c.max_steps > 0)) << c.why;
+    EXPECT_LE(c.epochs, 100);
+  }
+  EXPECT_EQ(auto_prior_run(shape(5'000'000, 0)).preset, "tiny");
+  EXPECT_EQ(auto_prior_run(shape(50, 0)).preset, "base");  // 100 epochs of 50 cells fit in minutes
+  EXPECT_EQ(auto_prior_run(shape(2000, 0)).preset, "small");
+  // The reference's DiT where the budget pays for it: a GPU, or hours of CPU.
+  EXPECT_EQ(auto_prior_run(shape(9809, 0, true)).preset, "base");
+  EXPECT_EQ(auto_prior_run(shape(9809, 0, false, 16 * 3600)).preset, "base");
+  EXPECT_NE(auto_prior_run(shape(9809, 0)).preset, "base");  // not 16 hours on a CPU by default
+}
+
+TEST(AutoSize, TheChoiceRoundTripsThroughJson) {
+  AutoChoice c = auto_prior_run(shape(7797, 0));
+  AutoChoice back = AutoChoice::from_json(c.to_json());
+  EXPECT_EQ(back.preset, c.preset);
+  EXPECT_EQ(back.epochs, c.epochs);
+  EXPECT_EQ(back.max_steps, c.max_steps);
+  EXPECT_EQ(back.why, c.why);
+  EXPECT_THROW(AutoChoice::from_json(nlohmann::json{{"preset", "tiny"}}), nlohmann::json::exception);
+}
+
+}  // namespace
+}  // namespace scldm
