@@ -18,7 +18,7 @@ for model in logreg mlp; do
   /usr/bin/time -f "classify --model $model (train): %e s" \
     $S classify --train "$work/train.lat" --label cell_type --model $model -o "$work/clf_$model.pt" -q > /dev/null
   echo "== latents, $model, test cells:"
-  $S classify --model "$work/clf_$model.pt" "$work/test.lat" -o /dev/null 2>&1 | sed 1d
+  $S classify --model "$work/clf_$model.pt" "$work/test.lat" -o "$work/pred_$model.tsv" 2>&1 | sed 1d
 done
 echo "== baseline:"
 /usr/bin/python3 bench/pca_logreg.py "$work/train.h5ad" "$work/test.h5ad" cell_type

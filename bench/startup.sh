@@ -11,6 +11,6 @@ hyperfine -N --warmup 3 --runs 30 --export-markdown "$out" --style none \
   "$b/scldm version" \
   "$b/scldm info --help" \
   "$b/scldm info examples/data/toy.h5ad" \
-  "$b/scldm convert examples/data/toy.h5ad -o /dev/null -O stream" \
+  "$b/scldm convert examples/data/toy.h5ad -O stream -o -" \
   "$b/scldm-model --torch-info" >/dev/null 2>&1
 cat "$out"

@@ -3,7 +3,8 @@
 # (issue: defaults that finish): fit-vae, encode, fit-prior, sample --like |
 # decode, eval. Then what the defaults reach: reconstruction of the held-out
 # cells (bench_vae_quality), generation metrics and per-cell-type conditional
-# accuracy (a classifier on the training latents), next to the real cells'.
+# accuracy (a classifier on the training latents), next to the real cells' and
+# the VAE's own reconstructions'.
 # Usage: [WORK=dir] [DATA=file.h5ad] [LABEL=cell_type] bash bench/tour.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,5 +33,8 @@ echo "== reconstruction of the held-out cells"; "$Q" vae.pt train.h5ad test.h5ad
 echo "== generation"; tail -n +6 eval.txt | head -9
 $S classify --train train.lat --label "$label" -o clf.pt -q > /dev/null
 echo "== conditional accuracy per $label: generated, then the real test cells"
-$S eval --real test.h5ad --generated gen.h5ad --by "$label" --classifier clf.pt --vae vae.pt | grep -iE "conditional|accuracy"
-$S eval --real test.h5ad --generated test.h5ad --by "$label" --classifier clf.pt --vae vae.pt | grep -iE "conditional|accuracy"
+per_class() { sed -n '/^conditional accuracy/,$p'; }
+$S eval --real test.h5ad --generated gen.h5ad --classifier clf.pt --vae vae.pt | per_class
+echo "== the same for the VAE's reconstructions of the test cells (encode | decode): the VAE's share"
+$S encode test.h5ad --vae vae.pt -q | $S decode --vae vae.pt -o recon.h5ad -q
+$S eval --real test.h5ad --generated recon.h5ad --classifier clf.pt --vae vae.pt | per_class

@@ -92,30 +92,63 @@ void read_training_options(const Invocation& inv, TrainingOptions& o, int64_t pr
   o.device = setup_torch(inv);
 }
 
+namespace {
+
+// What sets the length of an auto run: its choice ("auto"), or an option.
+std::string length_source(const Invocation& inv, const TrainingOptions& o) {
+  if (inv.args.has("max-steps")) return "--max-steps";
+  if (o.time_budget > 0) return "--time";
+  return inv.args.has("epochs") ? "--epochs" : "auto";
+}
+
+// A resumed auto run keeps its record and, unless --epochs or --max-steps
+// say otherwise, the length it ran for (a --time plan: the loop keeps it).
+void resume_auto_choice(const Invocation& inv, TrainingOptions& o) {
+  const nlohmann::json meta = read_checkpoint(o.resume, false).meta;
+  if (!meta.contains("training") || !meta["training"].contains("auto")) return;  // an explicit preset's run
+  const nlohmann::json& record = meta["training"]["auto"];
+  AutoChoice shown;
+  std::string from;
+  try {
+    shown = AutoChoice::from_json(record);
+    from = record.at("length").at("from").get<std::string>();
+    shown.epochs = record.at("length").at("epochs").get<int64_t>();
+    shown.max_steps = record.at("length").at("max_steps").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    fail(o.resume, "bad --preset auto record (" + json_problem(e) + ")");
+  }
+  o.auto_choice = record;
+  const bool keep = !inv.args.has("epochs") && !inv.args.has("max-steps") && from != "--time";
+  if (keep) o.epochs = shown.epochs, o.max_steps = shown.max_steps;
+  note("--preset auto: keeping the choice of " + o.resume + ": " + shown.summary(keep));
+}
+
+}  // namespace
+
+std::string provisional_preset(const Invocation& inv) {
+  const std::string name = inv.args.text("preset", cli::table_default);
+  if (inv.args.has("resume") && name == "auto") return "";
+  return name == "auto" ? "base" : name;
+}
+
 std::string resolve_preset(const Invocation& inv, TrainingOptions& o, const std::function<AutoChoice()>& choose) {
   const std::string name = inv.args.text("preset", cli::table_default);
   if (name != "auto") return name;
-  AutoChoice choice;
   if (!o.resume.empty()) {
-    const nlohmann::json meta = read_checkpoint(o.resume, false).meta;
-    if (!meta.contains("training") || !meta["training"].contains("auto")) return "";  // an explicit preset's run
-    try {
-      choice = AutoChoice::from_json(meta["training"]["auto"]);
-    } catch (const nlohmann::json::exception& e) {
-      fail(o.resume, "bad --preset auto record (" + json_problem(e) + ")");
-    }
-  } else {
-    choice = choose();
+    resume_auto_choice(inv, o);
+    return "";
   }
-  o.auto_choice = choice.to_json();
-  const bool own_length = !inv.args.has("epochs") && !inv.args.has("max-steps") && o.time_budget == 0;
-  if (own_length) {
+  const AutoChoice choice = choose();
+  const std::string from = length_source(inv, o);
+  if (from == "auto") {
     if (choice.epochs > 0) o.epochs = choice.epochs;
     o.max_steps = choice.max_steps;
   }
-  if (!o.resume.empty()) note("--preset auto: keeping the choice of " + o.resume + ": " + choice.summary(own_length));
-  else note("--preset auto: " + choice.summary(own_length) + " (--preset, --epochs or --time choose otherwise)");
-  return o.resume.empty() ? choice.preset : "";
+  o.auto_choice = choice.to_json();
+  o.auto_choice["length"] = {{"from", from}, {"epochs", o.epochs}, {"max_steps", o.max_steps}};
+  note("--preset auto: " + choice.summary(from == "auto") +
+       (from == "auto" ? " (--preset, --epochs or --time choose otherwise)" : " (the length from " + from + ")"));
+  return choice.preset;
 }
 
 std::string resolve_vae_path(const Invocation& inv, const std::string& recorded) {

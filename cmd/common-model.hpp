@@ -30,4 +30,9 @@ void read_training_options(const Invocation& inv, TrainingOptions& options, int6
 // of --resume (no --preset other than auto given).
 std::string resolve_preset(const Invocation& inv, TrainingOptions& options, const std::function<AutoChoice()>& choose);
 
+// The preset whose sizes the size options are checked against before the
+// data are read (base for auto; "" for the checkpoint of --resume), so that
+// usage errors come first.
+std::string provisional_preset(const Invocation& inv);
+
 }  // namespace scldm

@@ -120,6 +120,7 @@ int run_fit_prior(const Invocation& inv) {
   PriorTrainOptions opt;
   read_training_options(inv, opt, 100);
   auto [resumed, conditions] = setup_from_options(inv, opt);
+  config_from_options(inv, provisional_preset(inv), resumed).validate();  // usage errors before the data are read
   const std::vector<std::string> paths = inv.inputs();
   const std::string path = joined_paths(paths);
   LatentSet data = read_input(inv, paths, conditions, opt, opt.device);

@@ -108,6 +108,7 @@ uint64_t memory_budget(const Invocation& inv) {
 int run_fit_vae(const Invocation& inv) {
   VaeTrainOptions opt;
   read_training_options(inv, opt, 10);
+  config_from_options(inv, provisional_preset(inv));  // usage errors before the data are read
   opt.encode_shared_genes = inv.args.text("encoder-genes", cli::table_default) == "shared";
   const std::vector<std::string> paths = inv.inputs();
   const std::string data_path = joined_paths(paths);

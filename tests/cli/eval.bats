@@ -125,6 +125,18 @@ for side in ("generated", "real"):
   [ "$status" -eq 0 ]
   [[ "$output" == *"class                     generated       real        cells"* ]]
   for t in B NK T; do grep -qE "^$t +[0-9.]+ +[0-9.]+ +[0-9]+ / [0-9]+$" <<< "$output"; done
+  # A class the generated cells lack: NA there (null in JSON), its real cells still counted.
+  scldm convert "$M/gen.h5ad" --where cell_type=B -o gen_b.h5ad -q
+  run scldm eval --real "$FX/base.h5ad" --generated gen_b.h5ad --classifier clf.pt --vae "$M/vae.pt"
+  [ "$status" -eq 0 ]
+  grep -qE "^NK +NA +[0-9.]+ +0 / [0-9]+$" <<< "$output"
+  run scldm eval --real "$FX/base.h5ad" --generated gen_b.h5ad --classifier clf.pt --vae "$M/vae.pt" --json
+  echo "$output" | "$PY" -c '
+import json, sys
+k = {x["class"]: x for x in json.load(sys.stdin)["conditional_accuracy"]["classes"]}
+assert k["NK"]["generated"] is None and k["NK"]["generated_cells"] == 0 and k["NK"]["real_cells"] > 0, k
+assert k["B"]["generated_cells"] > 0, k
+'
 }
 
 @test "eval and classify refuse bad usage and mismatched inputs" {

@@ -205,10 +205,21 @@ assert j["total_steps"] == 100, j
   [ "$status" -eq 0 ]
   [[ "$stderr" == *"--preset auto: keeping the choice of auto.last.pt: base, 100 epochs"* ]]
   [[ "$stderr" == *"resuming auto.last.pt at step 100 of 100"* ]]
-  # --epochs sets the length; the note then names the preset only.
+  # --epochs sets the length; the note then names the preset only, and a resumed run keeps that length.
   run --separate-stderr scldm fit-vae "$FX/base.h5ad" -b 64 --epochs 2 -o two.pt
-  [[ "$stderr" == *"--preset auto: base for 39 cells"* ]]
+  [[ "$stderr" == *"--preset auto: base for 39 cells"*"(the length from --epochs)"* ]]
   [ "$(scldm info --json two.pt | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["total_steps"])')" -eq 2 ]
+  run --separate-stderr scldm fit-vae "$FX/base.h5ad" -b 64 -o two.pt --resume two.last.pt
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"keeping the choice of two.last.pt: base, 2 epochs for 39 cells"* ]]
+  [[ "$stderr" == *"resuming two.last.pt at step 2 of 2"* ]]
+  # Usage errors in the size options come before the data are read (and the auto note).
+  run --separate-stderr scldm fit-vae /nonexistent/x.h5ad --embed-dim 0 -o bad.pt
+  [ "$status" -eq 2 ]
+  [[ "$stderr" != *"--preset auto"* ]]
+  run scldm fit-prior /nonexistent/x.lat --width 1 -o bad.pt
+  [ "$status" -eq 2 ]
+  assert_no_output bad.pt
 }
 
 @test "an explicit --preset keeps its sizes and the former default length, and records no auto choice" {

@@ -142,3 +142,17 @@ j = json.load(sys.stdin)
 assert j["training"]["cells"] == 40 and [a["name"] for a in j["attributes"]] == ["cell_type"], j
 '
 }
+
+@test "fit-prior --preset auto (the default) sizes the prior for the cells and says so" {
+  run --separate-stderr scldm fit-prior "$M/train.lat" --condition cell_type --max-steps 2 -o auto.pt
+  [ "$status" -eq 0 ]
+  # 40 cells: the reference's DiT trains 100 epochs within the CPU budget.
+  [[ "$stderr" == *"--preset auto: base for 40 cells on the CPU"*"(the length from --max-steps)"* ]]
+  scldm info --json auto.pt | "$PY" -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["config"]["width"] == 256 and j["config"]["blocks"] == 8, j["config"]
+a = j["training"]["auto"]
+assert a["preset"] == "base" and a["length"] == {"from": "--max-steps", "epochs": 100, "max_steps": 2}, a
+'
+}

@@ -13,10 +13,12 @@ double passes(const AutoChoice& c, int64_t cells) { return c.epochs > 0 ? double
 
 TEST(AutoSize, TheVaeTrainsLongerOnLessData) {
   AutoChoice kang = auto_vae_run(shape(9809, 1287));
-  EXPECT_EQ(kang.preset, "base");
-  EXPECT_GE(kang.epochs, 10);  // the reference's length at least, on a dataset of this size
-  EXPECT_LE(kang.epochs, 30);
+  EXPECT_EQ(kang.preset, "tiny");  // base would train 10 epochs in the budget: tiny trains 30
+  EXPECT_GE(kang.epochs, 30);
+  EXPECT_LE(kang.epochs, 60);
   EXPECT_EQ(kang.max_steps, 0);
+  EXPECT_EQ(auto_vae_run(shape(1000, 1000)).preset, "base");  // the reference's size where it trains 30 epochs
+  EXPECT_EQ(auto_vae_run(shape(9809, 1287, true)).preset, "base");
   AutoChoice wide = auto_vae_run(shape(9809, 20000));
   EXPECT_LT(passes(wide, 9809), passes(kang, 9809) / 10);  // the decoder's work grows with the genes
   EXPECT_EQ(auto_vae_run(shape(50, 100)).epochs, 100);  // capped
@@ -47,8 +49,9 @@ TEST(AutoSize, ThePriorShrinksAsTheCellsGrow) {
     EXPECT_LE(rank(c.preset), last) << cells << " cells: " << c.why;
     last = rank(c.preset);
     EXPECT_TRUE((c.epochs > 0) != (c.max_steps > 0)) << c.why;
-    EXPECT_LE(c.epochs, 100);
   }
+  EXPECT_EQ(auto_prior_run(shape(1000, 0)).epochs, 100);  // the budget holds more: the former default length
+  EXPECT_GT(auto_prior_run(shape(5'000'000, 0)).max_steps, 0);
   EXPECT_EQ(auto_prior_run(shape(5'000'000, 0)).preset, "tiny");
   EXPECT_EQ(auto_prior_run(shape(50, 0)).preset, "base");  // 100 epochs of 50 cells fit in minutes
   EXPECT_EQ(auto_prior_run(shape(2000, 0)).preset, "small");
