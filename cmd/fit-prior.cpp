@@ -120,7 +120,9 @@ int run_fit_prior(const Invocation& inv) {
   PriorTrainOptions opt;
   read_training_options(inv, opt, 100);
   auto [resumed, conditions] = setup_from_options(inv, opt);
-  config_from_options(inv, provisional_preset(inv), resumed).validate();  // usage errors before the data are read
+  const std::string provisional = provisional_preset(inv);
+  DitConfig config = config_from_options(inv, provisional, resumed);
+  config.validate();  // usage errors before the data are read
   const std::vector<std::string> paths = inv.inputs();
   const std::string path = joined_paths(paths);
   LatentSet data = read_input(inv, paths, conditions, opt, opt.device);
@@ -130,9 +132,10 @@ int run_fit_prior(const Invocation& inv) {
     if (missing) note(path + ": " + std::to_string(missing) + " cells have no " + data.attributes[a].name + " (trained as null)");
   }
   if (conditions.empty()) note("no --condition: training an unconditional prior");
-  const DitConfig config = config_from_options(inv, resolve_preset(inv, opt, [&] {
+  const std::string preset = resolve_preset(inv, opt, [&] {
     return auto_prior_run({int64_t(data.size()), 0, opt.batch_size, opt.device.is_cuda(), opt.time_budget});
-  }), resumed);
+  });
+  if (preset != provisional) config = config_from_options(inv, preset, resumed);
   opt.provenance = provenance(inv, {{"data", path}, {"vae_fingerprint", opt.vae_fingerprint}});
   detail("training on " + std::to_string(data.size()) + " latents of " + std::to_string(data.z.size(1)) + " x " +
          std::to_string(data.z.size(2)));

@@ -108,7 +108,8 @@ uint64_t memory_budget(const Invocation& inv) {
 int run_fit_vae(const Invocation& inv) {
   VaeTrainOptions opt;
   read_training_options(inv, opt, 10);
-  config_from_options(inv, provisional_preset(inv));  // usage errors before the data are read
+  const std::string provisional = provisional_preset(inv);
+  VaeConfig config = config_from_options(inv, provisional);  // usage errors before the data are read
   opt.encode_shared_genes = inv.args.text("encoder-genes", cli::table_default) == "shared";
   const std::vector<std::string> paths = inv.inputs();
   const std::string data_path = joined_paths(paths);
@@ -125,9 +126,10 @@ int run_fit_vae(const Invocation& inv) {
   note_panels(meta);
   if (meta.skipped_empty) note(data_path + ": skipped " + std::to_string(meta.skipped_empty) + " cells without counts");
   detail("training on " + std::to_string(meta.size()) + " cells x " + std::to_string(meta.vocabulary.size()) + " genes");
-  const VaeConfig config = config_from_options(inv, resolve_preset(inv, opt, [&] {
+  const std::string preset = resolve_preset(inv, opt, [&] {
     return auto_vae_run({int64_t(meta.size()), int64_t(meta.vocabulary.size()), opt.batch_size, opt.device.is_cuda(), opt.time_budget});
-  }));
+  });
+  if (preset != provisional) config = config_from_options(inv, preset);
   std::unique_ptr<TrainingCells> cells;
   if (disk) cells = std::make_unique<CellsOnDisk>(*disk);
   else cells = std::make_unique<CellsInMemory>(data.memory);

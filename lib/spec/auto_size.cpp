@@ -39,13 +39,10 @@ double budget_seconds(const RunShape& s, double default_seconds) {
 }
 
 std::string describe_budget(const RunShape& s, double default_seconds) {
+  if (s.seconds > 0) return "the --time budget";
   char text[160];
-  if (s.seconds > 0)
-    snprintf(text, sizeof text, "the --time budget");
-  else
-    snprintf(text, sizeof text, "about %g min of 2 CPU cores%s", default_seconds / 60,
-             s.accelerator ? " x 200 for the GPU" : "");
-  return text;
+  snprintf(text, sizeof text, "about %g min of 2 CPU cores", default_seconds / 60);
+  return text + (s.accelerator ? " x " + std::to_string(int(kAcceleratorSpeedup)) + " for the GPU" : std::string());
 }
 
 // "for 9809 cells on the CPU (the largest size that trains 30 epochs in about 10 min of 2 CPU cores)"
