@@ -8,3 +8,4 @@ echo "## start-up"; bash bench/startup.sh
 echo "## h5ad reading"; bash bench/h5ad_read.sh
 echo "## stream throughput"
 for level in 1 -1; do build/bench_stream ../shared/data/kang_ctrl_muscat.h5ad 10 "$level"; done
+echo "## data-parallel training"; bash bench/distributed.sh

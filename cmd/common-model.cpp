@@ -12,14 +12,16 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/output.hpp"
+#include "util/provenance.hpp"
+#include "util/world.hpp"
 
 namespace scldm {
 
-torch::Device setup_torch(const Invocation& inv) {
+torch::Device setup_torch(const Invocation& inv, int ranks_here) {
   // Two threads beat one on this project's 2-core machines for every preset
-  // (bench/RESULTS.md), so the default is every core.
+  // (bench/RESULTS.md), so the default is every core (shared by the ranks).
   int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(int(inv.args.integer("threads", cores)));
+  at::set_num_threads(int(inv.args.integer("threads", std::max(1, cores / std::max(1, ranks_here)))));
   std::string name = inv.args.text("device", cli::table_default);
   torch::Device device(torch::kCPU);
   try {
@@ -58,6 +60,27 @@ std::optional<double> parse_duration(const std::string& text) {
   return total;
 }
 
+// The data-parallel job this process belongs to: the launcher's environment,
+// with --master-addr / --master-port over MASTER_ADDR / MASTER_PORT.
+WorldSetup read_world(const Invocation& inv) {
+  const int nproc = int(inv.args.integer_in("nproc", cli::table_default, 1, 4096));
+  inv.args.number_in("dist-timeout", cli::table_default, 1, 1e6);  // usage errors first
+  WorldSetup w = world_from_environment();
+  if (nproc > 1 && w.distributed() && w.launcher != "--nproc")
+    throw UsageError("--nproc starts its own ranks, but this process is already " + w.describe());
+  if (nproc > 1 && !w.distributed() && inv.args.has("master-addr"))
+    throw UsageError("--nproc starts its ranks on this machine (127.0.0.1): --master-addr is for torchrun and srun jobs");
+  if (inv.args.has("master-addr")) w.master_addr = inv.args.text("master-addr");
+  if (inv.args.has("master-port")) w.master_port = int(inv.args.integer_in("master-port", 0, 1, 65535));
+  return w;
+}
+
+// Every rank reads the data itself: a pipe can be read only once.
+void refuse_standard_input(const Invocation& inv) {
+  for (const std::string& path : inv.inputs())
+    if (path == "-") throw UsageError("data-parallel ranks each read the input: give a file, not standard input");
+}
+
 }  // namespace
 
 void read_training_options(const Invocation& inv, TrainingOptions& o, int64_t preset_epochs) {
@@ -80,6 +103,8 @@ void read_training_options(const Invocation& inv, TrainingOptions& o, int64_t pr
   if (o.output == "-") throw UsageError("checkpoints are files: give -o FILE");
   o.resume = inv.args.text("resume");
   o.log = inv.args.text("log");
+  // Tests: stop after this step as an interruption right after its checkpoint would.
+  if (const char* stop = getenv("SCLDM_STOP_AFTER")) o.stop_after = std::max(0LL, atoll(stop));
   // Two outputs on one path would overwrite each other mid-run.
   std::string last = last_checkpoint_path(o.output);
   if (o.output == last) throw UsageError("-o " + o.output + ": the last checkpoint would be written to the same file");
@@ -89,7 +114,33 @@ void read_training_options(const Invocation& inv, TrainingOptions& o, int64_t pr
   check_output_path(last);
   if (!o.resume.empty() && o.resume == o.output)
     throw UsageError("--resume " + o.resume + ": resume from NAME.last.pt, not the output of the run");
-  o.device = setup_torch(inv);
+  o.world = read_world(inv);
+  o.device = setup_torch(inv, o.world.distributed() ? o.world.local_size : int(inv.args.integer_in("nproc", cli::table_default, 1, 4096)));
+  // One GPU per local rank, as torchrun users expect of "cuda".
+  if (o.world.distributed() && o.device.is_cuda() && !o.device.has_index())
+    o.device = torch::Device(torch::kCUDA, int8_t(o.world.local_rank % std::max(1, int(torch::cuda::device_count()))));
+}
+
+std::optional<int> run_local_ranks(const Invocation& inv, const TrainingOptions& o) {
+  const int n = int(inv.args.integer_in("nproc", cli::table_default, 1, 4096));
+  if (n <= 1 || o.world.distributed()) return std::nullopt;
+  refuse_standard_input(inv);
+  const int port = inv.args.has("master-port") ? o.world.master_port : free_loopback_port();
+  detail("--nproc: starting " + std::to_string(n) + " ranks on 127.0.0.1:" + std::to_string(port));
+  return run_local_workers(n, port, command_arguments());
+}
+
+void join_data_parallel(const Invocation& inv, TrainingOptions& o) {
+  if (!o.world.distributed()) return;
+  refuse_standard_input(inv);
+  if (o.world.rank != 0) set_verbosity(Verbosity::quiet);
+  const double timeout = inv.args.number_in("dist-timeout", cli::table_default, 1, 1e6);
+  detail("data parallel: " + o.world.describe());
+  o.group = std::make_shared<DataParallel>(o.world, inv.args.text("dist-backend", cli::table_default),
+                                           std::chrono::milliseconds(int64_t(timeout * 1000)), o.device);
+  note("data parallel: " + std::to_string(o.world.size) + " ranks over " + o.group->backend() + ", global batch " +
+       std::to_string(o.batch_size) + " (" + std::to_string(o.batch_size / o.world.size) + "-" +
+       std::to_string((o.batch_size + o.world.size - 1) / o.world.size) + " cells per rank)");
 }
 
 namespace {

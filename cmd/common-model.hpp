@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <optional>
 
 #include "cmd/common.hpp"
 #include "spec/auto_size.hpp"
@@ -12,7 +13,9 @@ namespace scldm {
 
 // Applies -@ and --device: the threads LibTorch uses and the device tensors
 // live on; cuda without a GPU is an error.
-torch::Device setup_torch(const Invocation& inv);
+// `ranks_here`: data-parallel processes on this machine, which share its
+// cores when -@ is not given.
+torch::Device setup_torch(const Invocation& inv, int ranks_here = 1);
 
 // The VAE to use: --vae, else $SCLDM_VAE, else `recorded` (a path a stream
 // recorded), else ./vae.pt.
@@ -22,6 +25,14 @@ std::string resolve_vae_path(const Invocation& inv, const std::string& recorded 
 // values on entry), and -@/--device. `preset_epochs`: the length of a run
 // with an explicit --preset and no --epochs.
 void read_training_options(const Invocation& inv, TrainingOptions& options, int64_t preset_epochs);
+
+// Data parallelism (scldm-model(7), DATA PARALLEL). With --nproc N in a
+// process no launcher started: starts N local ranks of this command, waits
+// for them and returns the exit status to give; otherwise nullopt.
+std::optional<int> run_local_ranks(const Invocation& inv, const TrainingOptions& options);
+// In a data-parallel job (torchrun, srun or --nproc): joins the other ranks
+// (options.group); only rank 0 speaks and writes.
+void join_data_parallel(const Invocation& inv, TrainingOptions& options);
 
 // --preset auto (the default): `choose` gives the preset and, unless --epochs,
 // --max-steps or --time say, the run's length (into `options`); the choice is

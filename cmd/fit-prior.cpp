@@ -123,6 +123,8 @@ int run_fit_prior(const Invocation& inv) {
   const std::string provisional = provisional_preset(inv);
   DitConfig config = config_from_options(inv, provisional, resumed);
   config.validate();  // usage errors before the data are read
+  if (auto status = run_local_ranks(inv, opt)) return *status;
+  join_data_parallel(inv, opt);
   const std::vector<std::string> paths = inv.inputs();
   const std::string path = joined_paths(paths);
   LatentSet data = read_input(inv, paths, conditions, opt, opt.device);

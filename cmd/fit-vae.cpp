@@ -110,6 +110,8 @@ int run_fit_vae(const Invocation& inv) {
   read_training_options(inv, opt, 10);
   const std::string provisional = provisional_preset(inv);
   VaeConfig config = config_from_options(inv, provisional);  // usage errors before the data are read
+  if (auto status = run_local_ranks(inv, opt)) return *status;
+  join_data_parallel(inv, opt);
   opt.encode_shared_genes = inv.args.text("encoder-genes", cli::table_default) == "shared";
   const std::vector<std::string> paths = inv.inputs();
   const std::string data_path = joined_paths(paths);

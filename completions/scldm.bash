@@ -58,6 +58,11 @@ _scldm() {
         --resume) _scldm_files 'pt'; return;;
         --checkpoint-every) return;;
         --log) _scldm_files; return;;
+        --nproc) return;;
+        --dist-backend) COMPREPLY=($(compgen -W "auto gloo nccl" -- "$cur")); return;;
+        --master-addr) return;;
+        --master-port) return;;
+        --dist-timeout) return;;
         --layer) return;;
         --gene-column) return;;
         --where) return;;
@@ -68,7 +73,7 @@ _scldm() {
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--max-genes --genes --encoder-genes --memory --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps --time -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--max-genes --genes --encoder-genes --memory --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps --time -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --nproc --dist-backend --master-addr --master-port --dist-timeout --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|scs'
       fi
@@ -93,6 +98,11 @@ _scldm() {
         --resume) _scldm_files 'pt'; return;;
         --checkpoint-every) return;;
         --log) _scldm_files; return;;
+        --nproc) return;;
+        --dist-backend) COMPREPLY=($(compgen -W "auto gloo nccl" -- "$cur")); return;;
+        --master-addr) return;;
+        --master-port) return;;
+        --dist-timeout) return;;
         --layer) return;;
         --gene-column) return;;
         --where) return;;
@@ -103,7 +113,7 @@ _scldm() {
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--condition --strategy --cfg-dropout --ema-decay --width --blocks --heads --vae --preset --epochs --max-steps --time -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--condition --strategy --cfg-dropout --ema-decay --width --blocks --heads --vae --preset --epochs --max-steps --time -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --nproc --dist-backend --master-addr --master-port --dist-timeout --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|lat'
       fi

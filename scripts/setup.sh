@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake make g++ pkg-config
   libtorch-dev libopenblas0-openmp      # the model; OpenBLAS instead of the reference BLAS
+  libgloo-dev                           # c10d's Gloo process group (data-parallel training)
   libhdf5-dev libzstd-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
   liblemon-dev                          # exact optimal transport (network simplex) for eval's W2
   libgtest-dev bats ccache              # tests, faster rebuilds

@@ -37,6 +37,12 @@ std::vector<Option> training_options(const std::string& default_epochs, const st
       {0, "resume", Kind::file, "CKPT", "continue the run saved in this checkpoint", "", {}, {"pt"}},
       {0, "checkpoint-every", Kind::integer, "INT", "also save a checkpoint every INT steps"},
       {0, "log", Kind::file, "FILE", "write per-step metrics (TSV, or JSON lines for .jsonl)"},
+      {0, "nproc", Kind::integer, "INT", "train data-parallel in INT local processes (torchrun and srun jobs need not)", "1"},
+      {0, "dist-backend", Kind::choice, "NAME", "data-parallel communication: gloo (CPU), nccl (CUDA), or auto", "auto",
+       {"auto", "gloo", "nccl"}},
+      {0, "master-addr", Kind::text, "HOST", "address of rank 0 in a data-parallel job [$MASTER_ADDR, else 127.0.0.1]"},
+      {0, "master-port", Kind::integer, "PORT", "its port [$MASTER_PORT, else 29500; --nproc: a free one]"},
+      {0, "dist-timeout", Kind::number, "SECONDS", "how long a rank waits for the others to meet or answer", "300"},
   };
 }
 

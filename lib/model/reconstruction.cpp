@@ -1,6 +1,7 @@
 #include "model/reconstruction.hpp"
 
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include "model/cell_blocks.hpp"
@@ -39,7 +40,6 @@ void ReconAccumulator::add(const float* real, const float* recon, size_t cells, 
     if (k == 0) continue;
     ma /= double(k);
     mb /= double(k);
-    const double n = double(n_[j]), N = double(n_[j] + k), w = n * double(k) / N;
     double saa = 0, sbb = 0, sab = 0;
     for (size_t i = 0; i < cells; ++i) {
       if (!counts(i, j)) continue;
@@ -48,15 +48,37 @@ void ReconAccumulator::add(const float* real, const float* recon, size_t cells, 
       se_ += (a[i * g_ + j] - b[i * g_ + j]) * (a[i * g_ + j] - b[i * g_ + j]);
       zero_right_ += (real[i * g_ + j] == 0) == (recon[i * g_ + j] == 0);
     }
-    // Chan et al.'s merge of the block's centred sums into the running ones.
-    const double delta_a = ma - mean_a_[j], delta_b = mb - mean_b_[j];
-    mean_a_[j] += delta_a * double(k) / N;
-    mean_b_[j] += delta_b * double(k) / N;
-    m2_a_[j] += saa + delta_a * delta_a * w;
-    m2_b_[j] += sbb + delta_b * delta_b * w;
-    c_ab_[j] += sab + delta_a * delta_b * w;
-    n_[j] += k;
+    merge_gene(j, k, ma, mb, saa, sbb, sab);
     entries_ += k;
+  }
+}
+
+// Chan et al.'s merge of k cells' means and centred sums of gene j into the running ones.
+void ReconAccumulator::merge_gene(size_t j, uint64_t k, double ma, double mb, double saa, double sbb, double sab) {
+  const double n = double(n_[j]), N = double(n_[j] + k), w = n * double(k) / N;
+  const double delta_a = ma - mean_a_[j], delta_b = mb - mean_b_[j];
+  mean_a_[j] += delta_a * double(k) / N;
+  mean_b_[j] += delta_b * double(k) / N;
+  m2_a_[j] += saa + delta_a * delta_a * w;
+  m2_b_[j] += sbb + delta_b * delta_b * w;
+  c_ab_[j] += sab + delta_a * delta_b * w;
+  n_[j] += k;
+}
+
+std::vector<double> ReconAccumulator::state() const {
+  std::vector<double> s{double(entries_), se_, double(zero_right_)};
+  for (size_t j = 0; j < g_; ++j) s.insert(s.end(), {double(n_[j]), mean_a_[j], mean_b_[j], m2_a_[j], m2_b_[j], c_ab_[j]});
+  return s;
+}
+
+void ReconAccumulator::merge(const std::vector<double>& s) {
+  if (s.size() != 3 + 6 * g_) throw std::invalid_argument("ReconAccumulator::merge: a state of another gene count");
+  entries_ += uint64_t(s[0]);
+  se_ += s[1];
+  zero_right_ += uint64_t(s[2]);
+  for (size_t j = 0; j < g_; ++j) {
+    const double* g = s.data() + 3 + 6 * j;
+    if (g[0] > 0) merge_gene(j, uint64_t(g[0]), g[1], g[2], g[3], g[4], g[5]);
   }
 }
 
@@ -143,6 +165,19 @@ void ReconstructionPass::add(const CellSet& data, const std::vector<size_t>& whi
   }
   for (double v : nll) nll_sum_ += v;
   cells_ += which.size();
+}
+
+std::vector<double> ReconstructionPass::state() const {
+  std::vector<double> s{nll_sum_, double(cells_)};
+  auto m = metrics_.state();
+  s.insert(s.end(), m.begin(), m.end());
+  return s;
+}
+
+void ReconstructionPass::merge(const std::vector<double>& s) {
+  nll_sum_ += s.at(0);
+  cells_ += size_t(s.at(1));
+  metrics_.merge(std::vector<double>(s.begin() + 2, s.end()));
 }
 
 ReconstructionResult ReconstructionPass::result() const {

@@ -29,8 +29,13 @@ class ReconAccumulator {
   // did not measure is left out of every metric.
   void add(const float* real, const float* recon, size_t n_cells, const uint8_t* measured = nullptr);
   ReconMetrics result() const;
+  // The sums as numbers, and another accumulator's merged into these (cells
+  // added elsewhere, e.g. by other data-parallel ranks).
+  std::vector<double> state() const;
+  void merge(const std::vector<double>& state);
 
  private:
+  void merge_gene(size_t j, uint64_t k, double ma, double mb, double saa, double sbb, double sab);
   size_t g_;
   std::vector<uint64_t> n_;  // cells that measured each gene
   uint64_t entries_ = 0;
@@ -60,6 +65,9 @@ class ReconstructionPass {
   ReconstructionPass& operator=(const ReconstructionPass&) = delete;
   void add(const CellSet& data, const std::vector<size_t>& which);
   ReconstructionResult result() const;
+  // As ReconAccumulator's: another pass's cells merged into this one's.
+  std::vector<double> state() const;
+  void merge(const std::vector<double>& state);
 
  private:
   Vae& model_;

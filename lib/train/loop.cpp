@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -27,16 +28,24 @@ BatchOrder::BatchOrder(Indices train, uint64_t seed, int64_t batch_size, OrderSc
       steps_per_epoch_(int64_t((train_.size() + size_t(batch_size) - 1) / size_t(batch_size))),
       scheme_(scheme) {}
 
-Indices BatchOrder::batch(int64_t step, size_t offset, size_t stride) {
+Indices BatchSlice::cells() const {
+  Indices out;
+  for (size_t i = offset; i < global.size(); i += stride) out.push_back(global[i]);
+  return out;
+}
+
+torch::Tensor BatchSlice::rows() const {
+  return torch::arange(int64_t(offset), int64_t(global.size()), int64_t(stride), torch::kInt64);
+}
+
+Indices BatchOrder::batch(int64_t step) {
   int64_t epoch = step / steps_per_epoch_, pos = step % steps_per_epoch_;
   if (epoch != epoch_) {
     order_ = plan(epoch).order;
     epoch_ = epoch;
   }
   size_t begin = size_t(pos * batch_size_), end = std::min(order_.size(), begin + size_t(batch_size_));
-  Indices out;
-  for (size_t i = begin + offset; i < end; i += stride) out.push_back(order_[i]);
-  return out;
+  return Indices(order_.begin() + long(begin), order_.begin() + long(end));
 }
 
 int64_t steps_within(double seconds, double step_seconds, double epoch_end_seconds, int64_t steps_per_epoch) {
@@ -90,6 +99,14 @@ MetricsLog::MetricsLog(const std::string& path, bool append, std::vector<std::st
     : columns_(std::move(columns)) {
   if (path.empty()) return;
   json_ = ends_with(path, ".jsonl");
+  // A resumed run appends under the log's own header (a resume at another
+  // world size has one column more or fewer).
+  if (append && !json_) {
+    std::ifstream in(path);
+    std::string header;
+    if (std::getline(in, header) && !header.empty()) columns_ = split(header, '\t');
+    else append = false;
+  }
   file_ = fopen(path.c_str(), append ? "a" : "w");
   if (!file_) fail(path, "cannot write the log");
   path_ = path;
@@ -113,18 +130,18 @@ void MetricsLog::write(const nlohmann::json& row) {
   put(join(cells, "\t"));
 }
 
-double record_step(MetricsLog& log, Progress& progress, int64_t step, int64_t epoch, double lr, const torch::Tensor& loss,
-                   double grad_norm, const char* loss_format) {
-  double value = loss.item<double>();
+void record_step(MetricsLog& log, Progress& progress, int64_t step, int64_t epoch, double lr, double value, double grad_norm,
+                 const char* loss_format, const nlohmann::json& extra) {
   if (!std::isfinite(value))
     throw Error("training diverged at step " + std::to_string(step) + " (loss is not finite); try a lower --lr");
-  log.write({{"step", step}, {"epoch", epoch}, {"kind", "train"}, {"lr", lr}, {"loss", value}, {"grad_norm", grad_norm}});
+  nlohmann::json row{{"step", step}, {"epoch", epoch}, {"kind", "train"}, {"lr", lr}, {"loss", value}, {"grad_norm", grad_norm}};
+  row.update(extra);
+  log.write(row);
   if (stderr_is_terminal()) {
     char status[64];
     snprintf(status, sizeof status, loss_format, value);
     progress.update(uint64_t(step), status);
   }
-  return value;
 }
 
 }  // namespace scldm

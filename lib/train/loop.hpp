@@ -7,11 +7,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "train/data_parallel.hpp"
 #include "train/order.hpp"
 #include "util/indices.hpp"
 
@@ -38,13 +40,30 @@ struct TrainingOptions {
   std::string log;  // TSV, or JSON lines when it ends in .jsonl
   torch::Device device = torch::kCPU;
   nlohmann::json provenance = nlohmann::json::object();
-  int rank = 0, world_size = 1;  // data parallelism: this process's slice of every batch
+  // Data parallelism: the job this process is a rank of (null: one process).
+  // batch_size is the global batch, which the ranks share.
+  WorldSetup world;  // this process's rank, as the launcher's environment says
+  std::shared_ptr<DataParallel> group;
   OrderScheme order;             // how epochs visit the cells (kept in checkpoints)
   nlohmann::json auto_choice;    // --preset auto: what it chose (kept in checkpoints); null otherwise
 };
 
 // A permutation of 0..n-1 from the seed; the first `fraction` validates.
 void split_cells(size_t n, double fraction, uint64_t seed, Indices& train, Indices& val);
+
+// One rank's share of an optimiser step's batch: the cells of the whole
+// (global) batch and which of them this rank computes, every stride-th from
+// `offset`. Randomness is drawn for the whole batch and the rank's rows taken,
+// so that the ranks together see the draws of one process.
+struct BatchSlice {
+  Indices global;
+  size_t offset = 0, stride = 1;
+  bool whole() const { return offset == 0 && stride == 1; }
+  Indices cells() const;             // this rank's cells, in order
+  torch::Tensor rows() const;        // their positions in `global` (int64)
+  // `drawn`'s rows of this rank (all of it for the whole batch).
+  torch::Tensor mine(const torch::Tensor& drawn) const { return whole() ? drawn : drawn.index_select(0, rows()); }
+};
 
 // The cells of each optimiser step: epoch e is epoch_plan(train, scheme,
 // seed, e).order cut into batches of batch_size (the last one shorter).
@@ -55,9 +74,8 @@ class BatchOrder {
   int64_t batch_size() const { return batch_size_; }
   // Epoch `epoch`'s plan (computed afresh: safe from any thread).
   EpochPlan plan(int64_t epoch) const { return epoch_plan(train_, scheme_, seed_, epoch); }
-  // Step `step`'s batch; with stride > 1, every stride-th cell from `offset`
-  // (one data-parallel rank's slice).
-  Indices batch(int64_t step, size_t offset = 0, size_t stride = 1);
+  // Step `step`'s batch (the global batch of every data-parallel rank).
+  Indices batch(int64_t step);
 
  private:
   Indices train_, order_;
@@ -104,9 +122,10 @@ class MetricsLog {
 
 class Progress;
 
-// After an optimiser step: the loss as a number (a non-finite loss is an
-// error suggesting a lower --lr), a log row, and the progress bar on a TTY.
-double record_step(MetricsLog& log, Progress& progress, int64_t step, int64_t epoch, double lr, const torch::Tensor& loss,
-                   double grad_norm, const char* loss_format);
+// After an optimiser step: the loss (a non-finite loss is an error
+// suggesting a lower --lr), a log row (with `extra` columns), and the
+// progress bar on a TTY.
+void record_step(MetricsLog& log, Progress& progress, int64_t step, int64_t epoch, double lr, double loss, double grad_norm,
+                 const char* loss_format, const nlohmann::json& extra = nlohmann::json::object());
 
 }  // namespace scldm

@@ -39,12 +39,14 @@ class Validator {
     t_ = torch::rand({int64_t(val.size())}, gen);
     noise_ = torch::randn({int64_t(val.size()), data.z.size(1), data.z.size(2)}, gen);
   }
-  double loss(Dit& model, int64_t batch, const torch::Device& device) {
+  // With data parallelism each rank computes every size-th batch.
+  double loss(Dit& model, int64_t batch, const torch::Device& device, DataParallel* group) {
     if (val_.empty()) return NAN;
     torch::NoGradGuard no_grad;
     model->eval();
     double sum = 0;
-    for (size_t s = 0; s < val_.size(); s += size_t(batch)) {
+    const size_t first = group ? size_t(group->rank()) : 0, every = group ? size_t(group->size()) : 1;
+    for (size_t s = first * size_t(batch); s < val_.size(); s += every * size_t(batch)) {
       Indices which = slice(val_, s, s + size_t(batch));
       auto rows = torch::arange(int64_t(s), int64_t(s + which.size()));
       auto z1 = data_.z.index_select(0, index_tensor(which)).to(device);
@@ -54,6 +56,7 @@ class Validator {
       sum += (v - (z1 - z0)).pow(2).mean({1, 2}).sum().item<double>();
     }
     model->train();
+    if (group) sum = group->sum({sum})[0];
     return sum / double(val_.size());
   }
 
@@ -124,14 +127,14 @@ class PriorTask : public TrainingTask {
     return torch::optim::AdamWOptions(lr).betas({0.9, 0.999}).weight_decay(0).eps(1e-8);
   }
 
-  torch::Tensor loss(const Indices& batch, int64_t step) override {
+  torch::Tensor loss(const BatchSlice& slice, int64_t step) override {
     auto gen = at::detail::createCPUGenerator(mix_seed(opt_.seed, uint64_t(step) + 0x200000));
-    const int64_t B = int64_t(batch.size());
+    const int64_t B = int64_t(slice.global.size());
     const auto& c = desc_.config;
-    auto t = torch::rand({B}, gen).to(opt_.device);
-    auto z0 = torch::randn({B, c.tokens, c.latent_dim}, gen).to(opt_.device);
-    auto labels = drop_labels(data_.labels(batch), null_row_, opt_.strategy, opt_.cfg_dropout, gen).to(opt_.device);
-    auto z1 = data_.z.index_select(0, index_tensor(batch)).to(opt_.device);
+    auto t = slice.mine(torch::rand({B}, gen)).to(opt_.device);
+    auto z0 = slice.mine(torch::randn({B, c.tokens, c.latent_dim}, gen)).to(opt_.device);
+    auto labels = slice.mine(drop_labels(data_.labels(slice.global), null_row_, opt_.strategy, opt_.cfg_dropout, gen)).to(opt_.device);
+    auto z1 = data_.z.index_select(0, index_tensor(slice.whole() ? slice.global : slice.cells())).to(opt_.device);
     auto zt = t.view({-1, 1, 1}) * z1 + (1 - t.view({-1, 1, 1})) * z0;
     return (model_->forward(zt, t, labels) - (z1 - z0)).pow(2).mean();
   }
@@ -139,7 +142,7 @@ class PriorTask : public TrainingTask {
 
   Validation validate(const Indices& val) override {
     Validation v;
-    v.loss = validator_->loss(ema_, opt_.batch_size, opt_.device);
+    v.loss = validator_->loss(ema_, opt_.batch_size, opt_.device, opt_.group.get());
     v.metrics = {{"val_loss", number_or_null(v.loss)}, {"val_cells", val.size()}};
     if (!val.empty()) detail("val loss " + std::to_string(v.loss));
     return v;

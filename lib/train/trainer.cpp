@@ -39,9 +39,12 @@ class Loop {
   void write_output();
   void resume(torch::optim::AdamW& optimizer);
   void end_epoch(MetricsLog& log, int64_t epoch);
+  BatchSlice slice(BatchOrder& batches, int64_t step) const;
+  double step_gradients(const BatchSlice& slice, int64_t step);
   double time_step(BatchOrder& batches, torch::optim::AdamW& optimizer);
   void plan_steps(BatchOrder& batches, torch::optim::AdamW& optimizer);
   [[noreturn]] void diverged(const std::string& why) const;
+  int rank() const { return opt_.group ? opt_.group->rank() : 0; }
 
   TrainingTask& task_;
   const TrainingOptions& opt_;
@@ -67,6 +70,8 @@ CheckpointFile Loop::checkpoint(int64_t step, const nlohmann::json& metrics, std
                          {"val_cells", val_.size()}, {"order", opt_.order.to_json()}};
   if (!plan_.is_null()) ck.meta["training"]["time"] = plan_;
   if (!opt_.auto_choice.is_null()) ck.meta["training"]["auto"] = opt_.auto_choice;
+  if (opt_.group)
+    ck.meta["training"]["data_parallel"] = {{"world_size", opt_.group->size()}, {"backend", opt_.group->backend()}};
   ck.meta["provenance"] = opt_.provenance;
   ck.blobs = std::move(weights);
   ck.meta["fingerprint"] = task_.fingerprint(ck);
@@ -74,7 +79,7 @@ CheckpointFile Loop::checkpoint(int64_t step, const nlohmann::json& metrics, std
 }
 
 void Loop::save_last(torch::optim::AdamW& optimizer) {
-  if (opt_.rank != 0) return;
+  if (rank() != 0) return;
   CheckpointFile ck = checkpoint(s_.step, s_.last.metrics, task_.weights(), s_.best);
   ck.meta["best_step"] = s_.best_step;
   ck.meta["best_metrics"] = s_.best_metrics;
@@ -88,7 +93,7 @@ void Loop::save_last(torch::optim::AdamW& optimizer) {
 }
 
 void Loop::write_output() {
-  if (opt_.rank != 0) return;
+  if (rank() != 0) return;
   // Without validation (or before the first one) the best weights are the last.
   bool have_best = !s_.best_weights.empty();
   CheckpointFile ck = checkpoint(have_best ? s_.best_step : s_.step, have_best ? s_.best_metrics : s_.last.metrics,
@@ -167,16 +172,41 @@ void Loop::end_epoch(MetricsLog& log, int64_t epoch) {
   }
 }
 
+// This rank's share of step `step`'s batch.
+BatchSlice Loop::slice(BatchOrder& batches, int64_t step) const {
+  BatchSlice b{batches.batch(step)};
+  if (opt_.group) b.offset = size_t(opt_.group->rank()), b.stride = size_t(opt_.group->size());
+  return b;
+}
+
+// The gradients of the batch's mean loss (summed over the ranks, each rank's
+// mean weighted by its share of the batch); returns that loss.
+double Loop::step_gradients(const BatchSlice& slice, int64_t step) {
+  if (!opt_.group) {
+    auto loss = task_.loss(slice, step);
+    loss.backward();
+    return loss.item<double>();
+  }
+  const double share = double(slice.cells().size()) / double(slice.global.size());
+  double weighted = 0;
+  if (share > 0) {  // a rank may get no cell of a batch shorter than the ranks
+    auto loss = task_.loss(slice, step) * share;
+    loss.backward();
+    weighted = loss.item<double>();
+  }
+  return sum_gradients(*opt_.group, task_.parameters(), {weighted})[0];
+}
+
 // Step 0's loss and gradients, timed and discarded (the model, the optimiser
 // and the data are as before): the mean of three after a first warm-up (the
 // mean, not the fastest: steps on a shared machine take what they take).
 double Loop::time_step(BatchOrder& batches, torch::optim::AdamW& optimizer) {
-  Indices batch = batches.batch(0, size_t(opt_.rank), size_t(opt_.world_size));
+  const BatchSlice batch = slice(batches, 0);
   double total = 0;
   for (int k = 0; k < 4; ++k) {
     auto t = std::chrono::steady_clock::now();
     optimizer.zero_grad();
-    task_.loss(batch, 0).backward();
+    step_gradients(batch, 0);
     torch::nn::utils::clip_grad_norm_(task_.parameters(), opt_.clip);
     if (k > 0) total += seconds_since(t);
   }
@@ -200,9 +230,13 @@ double Loop::time_step(BatchOrder& batches, torch::optim::AdamW& optimizer) {
 // --time: as many steps as the time left holds, from the measured step and
 // validation times; the run is then the one --max-steps N gives.
 void Loop::plan_steps(BatchOrder& batches, torch::optim::AdamW& optimizer) {
-  const double step = time_step(batches, optimizer), validation = val_.empty() ? 0 : task_.validation_seconds(val_);
+  double step = time_step(batches, optimizer), validation = val_.empty() ? 0 : task_.validation_seconds(val_);
   // 3 % kept for what the probes miss (optimiser steps, checkpoints, the last output).
-  const double left = 0.97 * (opt_.time_budget - seconds_since(opt_.started));
+  double left = 0.97 * (opt_.time_budget - seconds_since(opt_.started));
+  if (opt_.group) {  // one plan for all ranks: the slowest's speed, the least time left
+    for (const auto& r : opt_.group->gather({step, validation, left}))
+      step = std::max(step, r[0]), validation = std::max(validation, r[1]), left = std::min(left, r[2]);
+  }
   int64_t steps = steps_within(left, step, validation, steps_per_epoch_);
   if (opt_.epochs_given) steps = std::min(steps, opt_.epochs * steps_per_epoch_);
   if (steps < 1) {
@@ -231,7 +265,8 @@ TrainingResult Loop::run() {
   if (!opt_.resume.empty()) resume(optimizer);
   std::vector<std::string> columns{"step", "epoch", "kind", "lr", "loss", "grad_norm"};
   for (auto& c : task_.validation_columns()) columns.push_back(c);
-  MetricsLog log(opt_.rank == 0 ? opt_.log : "", !opt_.resume.empty(), columns);
+  if (opt_.group) columns.push_back("allreduce_s");
+  MetricsLog log(rank() == 0 ? opt_.log : "", !opt_.resume.empty(), columns);
   task_.start(batches, s_.step);
   if (opt_.time_budget > 0 && opt_.resume.empty()) plan_steps(batches, optimizer);
 
@@ -239,18 +274,18 @@ TrainingResult Loop::run() {
   bool interrupted = false;
   while (s_.step < total_) {
     const int64_t epoch = s_.step / steps_per_epoch_;
-    Indices batch = batches.batch(s_.step, size_t(opt_.rank), size_t(opt_.world_size));  // this rank's slice
     const double lr = wsd_learning_rate(opt_.lr, s_.step, total_);
     set_learning_rate(optimizer, lr);
-    auto loss = task_.loss(batch, s_.step);
     optimizer.zero_grad();
-    loss.backward();
+    const double loss = step_gradients(slice(batches, s_.step), s_.step);
     double grad_norm = torch::nn::utils::clip_grad_norm_(task_.parameters(), opt_.clip);
     if (!std::isfinite(grad_norm)) diverged("the gradients are not finite");
     optimizer.step();
     task_.after_step(s_.step);
     ++s_.step;
-    record_step(log, progress, s_.step, epoch, lr, loss, grad_norm, task_.loss_format());
+    nlohmann::json extra = nlohmann::json::object();
+    if (opt_.group) extra["allreduce_s"] = opt_.group->take_seconds();
+    record_step(log, progress, s_.step, epoch, lr, loss, grad_norm, task_.loss_format(), extra);
     if (s_.step % steps_per_epoch_ == 0 || s_.step == total_) {
       progress.finish();
       end_epoch(log, epoch);

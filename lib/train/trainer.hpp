@@ -47,9 +47,13 @@ class TrainingTask {
   virtual void start(const class BatchOrder& /*order*/, int64_t /*step*/) {}
   virtual std::vector<torch::Tensor> parameters() = 0;
   virtual torch::optim::AdamWOptions optimizer_options(double lr) const = 0;
-  // The training loss of a batch at `step` (all randomness from the seed and step).
-  virtual torch::Tensor loss(const Indices& batch, int64_t step) = 0;
+  // The training loss at `step`: the mean over this rank's cells of the batch
+  // (all randomness from the seed and step, drawn for the whole batch).
+  virtual torch::Tensor loss(const BatchSlice& batch, int64_t step) = 0;
   virtual void after_step(int64_t /*step*/) {}
+  // With data parallelism every rank calls it with all validation cells,
+  // computes its share and sums or gathers over the ranks (the same result
+  // on every rank).
   virtual Validation validate(const Indices& val) = 0;
   // Seconds one validation takes (planning --time): by default, one timed.
   virtual double validation_seconds(const Indices& val);

@@ -42,15 +42,15 @@ class VaeTask : public TrainingTask {
     return torch::optim::AdamWOptions(lr).betas({0.9, 0.95}).weight_decay(0).eps(1e-8);
   }
 
-  torch::Tensor loss(const Indices& cells, int64_t step) override {
+  torch::Tensor loss(const BatchSlice& slice, int64_t step) override {
     const uint64_t step_seed = mix_seed(opt_.seed, uint64_t(step) + 0x100000);
-    const CellSet data = data_.batch(cells, step);
+    const CellSet data = data_.batch(slice.whole() ? slice.global : slice.cells(), step);
     const Indices batch = iota_indices(data.size());
     auto [z, logvar] = model_->encode(encoder_batch(data, batch, config_.max_genes, step_seed, opt_.device, 0, model_->encoder_genes));
     torch::Tensor kl;
     if (config_.beta > 0) {
       auto gen = at::detail::createCPUGenerator(step_seed);
-      auto eps = torch::randn(z.sizes(), gen).to(opt_.device);
+      auto eps = slice.mine(torch::randn({int64_t(slice.global.size()), z.size(1), z.size(2)}, gen)).to(opt_.device);
       kl = 0.5 * (z.pow(2) + logvar.exp() - 1 - logvar).sum({1, 2}).mean();
       z = z + eps * torch::exp(0.5 * logvar);
     }
@@ -64,8 +64,10 @@ class VaeTask : public TrainingTask {
   Validation validate(const Indices& val) override {
     // Parts of whole cell blocks: the result of all validation cells at once.
     ReconstructionPass pass(model_, opt_.seed, opt_.device);
-    data_.for_each_part(val, cell_chunk_size(opt_.device), [&](const CellSet& part, const Indices& which) { pass.add(part, which); });
-    auto r = pass.result();
+    const size_t block = size_t(cell_block_size(opt_.device));
+    const Indices mine = opt_.group ? share_of(val, opt_.group->rank(), opt_.group->size(), block) : val;
+    data_.for_each_part(mine, cell_chunk_size(opt_.device), [&](const CellSet& part, const Indices& which) { pass.add(part, which); });
+    auto r = opt_.group ? merged(pass) : pass.result();
     Validation v;
     v.metrics = {{"val_nll", r.nll},           {"val_pcc", r.recon.pcc}, {"val_mse", r.recon.mse},
                  {"val_zero_acc", r.recon.zero_accuracy}, {"val_cells", r.cells}};
@@ -75,6 +77,13 @@ class VaeTask : public TrainingTask {
     snprintf(text, sizeof text, "val NLL %.2f, PCC %.4f", r.nll, r.recon.pcc);
     v.summary = text;
     return v;
+  }
+
+  // Every rank's cells of a validation, merged in rank order.
+  ReconstructionResult merged(const ReconstructionPass& pass) {
+    ReconstructionPass all(model_, opt_.seed, opt_.device);
+    for (const auto& state : opt_.group->gather(pass.state())) all.merge(state);
+    return all.result();
   }
 
   // Validation costs the same per cell: a part of the cells, timed and scaled.

@@ -11,6 +11,7 @@
 namespace scldm {
 namespace {
 std::string g_command_line;
+std::vector<std::string> g_arguments;
 }
 
 const char* scldm_version() { return SCLDM_VERSION; }
@@ -22,7 +23,10 @@ void set_command_line(int argc, char** argv) {
     s += i == 0 ? std::string("scldm") : shell_quote(argv[i]);
   }
   g_command_line = s;
+  g_arguments.assign(argv, argv + argc);
 }
+
+const std::vector<std::string>& command_arguments() { return g_arguments; }
 
 const std::string& command_line() { return g_command_line; }
 

@@ -195,6 +195,23 @@ TEST(ReconMetrics, BlockByBlockEqualsAllAtOnce) {
     EXPECT_NEAR(parts.mse, whole.mse, 1e-12) << block;
     EXPECT_DOUBLE_EQ(parts.zero_accuracy, whole.zero_accuracy) << block;
   }
+  // Data-parallel ranks each accumulate a share and merge the states in rank
+  // order (an empty share too): the metrics of all cells at once.
+  for (size_t ranks : {2, 3, 5}) {
+    ReconAccumulator merged(g);
+    const size_t share = (n + ranks - 1) / ranks + 16;  // the last rank gets none
+    for (size_t r = 0; r < ranks; ++r) {
+      ReconAccumulator acc(g);
+      const size_t begin = std::min(n, r * share), end = std::min(n, begin + share);
+      if (end > begin) acc.add(real.data() + begin * g, recon.data() + begin * g, end - begin);
+      merged.merge(acc.state());
+    }
+    ReconMetrics m = merged.result();
+    EXPECT_NEAR(m.pcc, whole.pcc, 1e-12) << ranks;
+    EXPECT_NEAR(m.mse, whole.mse, 1e-12) << ranks;
+    EXPECT_DOUBLE_EQ(m.zero_accuracy, whole.zero_accuracy) << ranks;
+  }
+  EXPECT_THROW(ReconAccumulator(g).merge(ReconAccumulator(g + 1).state()), std::invalid_argument);
 }
 
 TEST(EvalMetrics, GenerationReadsOnlyTheCellsItCompares) {
