@@ -48,9 +48,9 @@ inline constexpr const char* kInferenceReproducibility =
 
 // What fit-vae and fit-prior promise.
 inline constexpr const char* kTrainingReproducibility =
-    "Reproducibility: the same data, --seed, --batch-size and --threads give the same checkpoints, and --resume "
-    "continues bit-identically to an uninterrupted run; a different --threads can change the last bits on some "
-    "CPUs (their BLAS splits products by thread), as can a GPU. --time plans the number of steps from the speed "
+    "Reproducibility: the same data, --seed and --batch-size give the same checkpoints whatever --threads (on the "
+    "CPU a step runs as fixed parts of the batch, each on one thread), and --resume continues bit-identically to "
+    "an uninterrupted run; another CPU's BLAS kernels or a GPU can change the last bits. --time plans the number of steps from the speed "
     "measured on this machine (step 0's loss and gradients, timed and discarded, and a validation), says how many, "
     "and keeps the plan in the checkpoints (--resume continues it): the run is the one --max-steps with that number "
     "gives, so the same plan repeats it exactly.\n"

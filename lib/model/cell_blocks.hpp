@@ -1,4 +1,5 @@
-// Fixed-shape blocks of cells for inference. BLAS kernels round a row of a
+// Fixed-shape blocks of cells for inference (and, through
+// for_each_single_threaded, the parts of a training step). BLAS kernels round a row of a
 // matrix product differently depending on how many rows share the call, the
 // row's position in it and how many threads split it (OpenBLAS's Haswell,
 // SkylakeX and Prescott kernels do; which kernel runs depends on the CPU).
@@ -28,5 +29,10 @@ inline size_t cell_chunk_size(const torch::Device& device) { return size_t(cell_
 // the CPU (each single-threaded), one after the other on a GPU. fn runs
 // without gradients.
 void for_each_cell_block(int64_t first, int64_t n, const torch::Device& device, const std::function<void(int64_t begin)>& fn);
+
+// Calls fn(k) for k in [0, n) on the CPU's threads, each call on one thread
+// with single-threaded kernels, so that a call's arithmetic does not depend on
+// -@ (fn may run concurrently; grad mode is the caller's).
+void for_each_single_threaded(int64_t n, const std::function<void(int64_t)>& fn);
 
 }  // namespace scldm

@@ -94,6 +94,13 @@ struct RecomputedGeneSide : torch::autograd::Function<RecomputedGeneSide> {
 
 }  // namespace
 
+namespace {
+thread_local int64_t g_batch_cells = 0;  // GeneSideBatch's; 0: the call's own batch
+}  // namespace
+
+GeneSideBatch::GeneSideBatch(int64_t cells) : previous_(g_batch_cells) { g_batch_cells = cells; }
+GeneSideBatch::~GeneSideBatch() { g_batch_cells = previous_; }
+
 torch::Tensor gene_side_logits(VaeImpl& v, const torch::Tensor& tokens, const torch::Tensor& queries, int64_t chunk,
                                double budget) {
   auto& a = *v.dec_ca->a;
@@ -105,7 +112,8 @@ torch::Tensor gene_side_logits(VaeImpl& v, const torch::Tensor& tokens, const to
   const double eps = v.config.layernorm_eps;
   if (!torch::GradMode::is_enabled()) return all_chunks(queries, keys, values, w, eps, chunk);
   // Training: keep the intermediates while they fit the budget (fastest), else recompute.
-  if (double(B) * double(queries.size(0)) * stored_bytes_per_cell_gene(v.config) <= budget)
+  const double cells = double(g_batch_cells > 0 ? g_batch_cells : B);
+  if (cells * double(queries.size(0)) * stored_bytes_per_cell_gene(v.config) <= budget)
     return chunk_logits(queries, keys, values, w, eps);
   return RecomputedGeneSide::apply(keys, values, queries, at::TensorList(w), chunk, eps);
 }

@@ -20,6 +20,21 @@ struct VaeImpl;
 // fit in this many bytes, and recomputes chunks beyond it (flat memory).
 inline constexpr double kStoredBudgetBytes = 1024.0 * 1024 * 1024;
 
+// While one lives on a thread, the gene side there keeps or recomputes as a
+// batch of `cells` would: the parts of a training step (computed one per
+// thread) then share the budget as their batch, and all make its choice,
+// whatever the thread count (the two paths round differently).
+class GeneSideBatch {
+ public:
+  explicit GeneSideBatch(int64_t cells);
+  ~GeneSideBatch();
+  GeneSideBatch(const GeneSideBatch&) = delete;
+  GeneSideBatch& operator=(const GeneSideBatch&) = delete;
+
+ private:
+  int64_t previous_;
+};
+
 // Genes per chunk: fixed (never derived from the batch), so that a cell's
 // arithmetic does not depend on its batch companions.
 inline constexpr int64_t kGeneChunk = 256;

@@ -59,6 +59,9 @@ struct BatchSlice {
   Indices global;
   size_t offset = 0, stride = 1;
   bool whole() const { return offset == 0 && stride == 1; }
+  size_t size() const { return offset < global.size() ? (global.size() - offset + stride - 1) / stride : 0; }
+  // Part k of k_parts: every k_parts-th of this slice's cells from its k-th.
+  BatchSlice part(size_t k, size_t k_parts) const { return {global, offset + k * stride, stride * k_parts}; }
   Indices cells() const;             // this rank's cells, in order
   torch::Tensor rows() const;        // their positions in `global` (int64)
   // `drawn`'s rows of this rank (all of it for the whole batch).

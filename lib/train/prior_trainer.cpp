@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "model/cell_blocks.hpp"
 #include "model/weights.hpp"
 #include "spec/library.hpp"
 #include "model/batch.hpp"
@@ -39,28 +40,42 @@ class Validator {
     t_ = torch::rand({int64_t(val.size())}, gen);
     noise_ = torch::randn({int64_t(val.size()), data.z.size(1), data.z.size(2)}, gen);
   }
-  // With data parallelism each rank computes every size-th batch.
+  // With data parallelism each rank computes every size-th batch. Batches run
+  // in parallel, each on one thread, and are summed in order: the same loss
+  // for any -@.
   double loss(Dit& model, int64_t batch, const torch::Device& device, DataParallel* group) {
     if (val_.empty()) return NAN;
     torch::NoGradGuard no_grad;
     model->eval();
-    double sum = 0;
     const size_t first = group ? size_t(group->rank()) : 0, every = group ? size_t(group->size()) : 1;
-    for (size_t s = first * size_t(batch); s < val_.size(); s += every * size_t(batch)) {
-      Indices which = slice(val_, s, s + size_t(batch));
-      auto rows = torch::arange(int64_t(s), int64_t(s + which.size()));
-      auto z1 = data_.z.index_select(0, index_tensor(which)).to(device);
-      auto z0 = noise_.index_select(0, rows).to(device), t = t_.index_select(0, rows).to(device);
-      auto zt = t.view({-1, 1, 1}) * z1 + (1 - t.view({-1, 1, 1})) * z0;
-      auto v = model->forward(zt, t, data_.labels(which).to(device));
-      sum += (v - (z1 - z0)).pow(2).mean({1, 2}).sum().item<double>();
+    std::vector<size_t> starts;
+    for (size_t s = first * size_t(batch); s < val_.size(); s += every * size_t(batch)) starts.push_back(s);
+    std::vector<double> sums(starts.size());
+    auto batch_sum = [&](int64_t k) { sums[size_t(k)] = batch_loss_sum(model, starts[size_t(k)], size_t(batch), device); };
+    if (device.is_cuda()) {
+      for (size_t k = 0; k < starts.size(); ++k) batch_sum(int64_t(k));
+    } else {
+      for_each_single_threaded(int64_t(starts.size()), batch_sum);
     }
     model->train();
+    double sum = 0;
+    for (double v : sums) sum += v;
     if (group) sum = group->sum({sum})[0];
     return sum / double(val_.size());
   }
 
  private:
+  // The summed loss of the validation cells [s, s + batch).
+  double batch_loss_sum(Dit& model, size_t s, size_t batch, const torch::Device& device) {
+    Indices which = slice(val_, s, s + batch);
+    auto rows = torch::arange(int64_t(s), int64_t(s + which.size()));
+    auto z1 = data_.z.index_select(0, index_tensor(which)).to(device);
+    auto z0 = noise_.index_select(0, rows).to(device), t = t_.index_select(0, rows).to(device);
+    auto zt = t.view({-1, 1, 1}) * z1 + (1 - t.view({-1, 1, 1})) * z0;
+    auto v = model->forward(zt, t, data_.labels(which).to(device));
+    return (v - (z1 - z0)).pow(2).mean({1, 2}).sum().item<double>();
+  }
+
   const LatentSet& data_;
   Indices val_;
   torch::Tensor t_, noise_;
@@ -122,6 +137,7 @@ class PriorTask : public TrainingTask {
     desc_.library = library_stats(desc_.attributes, pick(data_.codes, train), pick(data_.library_size, train));
     validator_ = std::make_unique<Validator>(data_, val, opt_.seed);
   }
+  size_t part_cells() const override { return 64; }  // a latent cell is little work: larger parts
   std::vector<torch::Tensor> parameters() override { return model_->parameters(); }
   torch::optim::AdamWOptions optimizer_options(double lr) const override {
     return torch::optim::AdamWOptions(lr).betas({0.9, 0.999}).weight_decay(0).eps(1e-8);

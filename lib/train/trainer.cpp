@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "model/cell_blocks.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -41,6 +42,8 @@ class Loop {
   void end_epoch(MetricsLog& log, int64_t epoch);
   BatchSlice slice(BatchOrder& batches, int64_t step) const;
   double step_gradients(const BatchSlice& slice, int64_t step);
+  double whole_gradients(const BatchSlice& slice, int64_t step, double weight);
+  double part_gradients(const BatchSlice& slice, int64_t step);
   double time_step(BatchOrder& batches, torch::optim::AdamW& optimizer);
   void plan_steps(BatchOrder& batches, torch::optim::AdamW& optimizer);
   [[noreturn]] void diverged(const std::string& why) const;
@@ -182,19 +185,58 @@ BatchSlice Loop::slice(BatchOrder& batches, int64_t step) const {
 // The gradients of the batch's mean loss (summed over the ranks, each rank's
 // mean weighted by its share of the batch); returns that loss.
 double Loop::step_gradients(const BatchSlice& slice, int64_t step) {
-  if (!opt_.group) {
-    auto loss = task_.loss(slice, step);
-    loss.backward();
-    return loss.item<double>();
+  const size_t n = slice.size();
+  double loss = 0;  // a rank may get no cell of a batch shorter than the ranks
+  if (n > 0) {
+    task_.begin_step(slice, step);
+    const double weight = double(n) / double(slice.global.size());
+    loss = opt_.device.is_cuda() ? whole_gradients(slice, step, weight) : part_gradients(slice, step);
   }
-  const double share = double(slice.cells().size()) / double(slice.global.size());
-  double weighted = 0;
-  if (share > 0) {  // a rank may get no cell of a batch shorter than the ranks
-    auto loss = task_.loss(slice, step) * share;
-    loss.backward();
-    weighted = loss.item<double>();
+  if (!opt_.group) return loss;
+  return sum_gradients(*opt_.group, task_.parameters(), {loss})[0];
+}
+
+double Loop::whole_gradients(const BatchSlice& slice, int64_t step, double weight) {
+  auto loss = task_.loss(slice, step);
+  if (weight != 1) loss = loss * weight;
+  loss.backward();
+  return loss.item<double>();
+}
+
+// On the CPU a rank's share runs as parts of about task_.part_cells() cells
+// (every K-th cell, K from the share's size alone), each on one thread with
+// single-threaded kernels, their gradients summed in part order: the
+// arithmetic is the same for any -@, and threads run whole forward and
+// backward passes rather than splitting small kernels (faster: bench/RESULTS.md).
+// Parts run in rounds of one per thread, each round's gradients added in
+// order and freed, so memory holds a round's, not every part's.
+double Loop::part_gradients(const BatchSlice& slice, int64_t step) {
+  const size_t per_part = task_.part_cells(), parts = std::max<size_t>(1, (slice.size() + per_part / 2) / per_part);
+  const size_t round = size_t(std::max(1, at::get_num_threads()));
+  const double batch = double(slice.global.size());
+  std::vector<torch::Tensor> params = task_.parameters(), sums(params.size());
+  double loss = 0;
+  for (size_t first = 0; first < parts; first += round) {
+    const size_t n = std::min(round, parts - first);
+    std::vector<std::vector<torch::Tensor>> grads(n);
+    std::vector<double> losses(n);
+    for_each_single_threaded(int64_t(n), [&](int64_t r) {
+      const BatchSlice part = slice.part(first + size_t(r), parts);
+      auto part_loss = task_.loss(part, step) * (double(part.size()) / batch);
+      grads[size_t(r)] = torch::autograd::grad({part_loss}, params, {}, false, false, true);
+      losses[size_t(r)] = part_loss.item<double>();
+    });
+    torch::NoGradGuard no_grad;
+    for (size_t r = 0; r < n; ++r) {
+      loss += losses[r];
+      for (size_t i = 0; i < params.size(); ++i)  // a tensor of its own: autograd's may be views
+        if (grads[r][i].defined()) sums[i] = sums[i].defined() ? sums[i].add_(grads[r][i]) : grads[r][i].clone();
+    }
   }
-  return sum_gradients(*opt_.group, task_.parameters(), {weighted})[0];
+  // The step starts from zeroed gradients (zero_grad): the sum replaces them.
+  for (size_t i = 0; i < params.size(); ++i)
+    if (sums[i].defined()) params[i].mutable_grad() = sums[i];
+  return loss;
 }
 
 // Step 0's loss and gradients, timed and discarded (the model, the optimiser

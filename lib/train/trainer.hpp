@@ -47,9 +47,16 @@ class TrainingTask {
   virtual void start(const class BatchOrder& /*order*/, int64_t /*step*/) {}
   virtual std::vector<torch::Tensor> parameters() = 0;
   virtual torch::optim::AdamWOptions optimizer_options(double lr) const = 0;
-  // The training loss at `step`: the mean over this rank's cells of the batch
-  // (all randomness from the seed and step, drawn for the whole batch).
-  virtual torch::Tensor loss(const BatchSlice& batch, int64_t step) = 0;
+  // Cells per part of a step on the CPU: parts run in parallel, each on one
+  // thread (bench/RESULTS.md, "Parts of a step"); smaller parts parallelise
+  // more, larger ones waste less per operation.
+  virtual size_t part_cells() const { return 32; }
+  // Before the losses of step `step`: this rank's share of its batch.
+  virtual void begin_step(const BatchSlice& /*mine*/, int64_t /*step*/) {}
+  // The training loss at `step`: the mean over the slice's cells, a part of
+  // this rank's share (all randomness from the seed and step, drawn for the
+  // whole batch). On the CPU parts run concurrently, one per thread.
+  virtual torch::Tensor loss(const BatchSlice& part, int64_t step) = 0;
   virtual void after_step(int64_t /*step*/) {}
   // With data parallelism every rank calls it with all validation cells,
   // computes its share and sums or gathers over the ranks (the same result

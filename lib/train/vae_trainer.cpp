@@ -3,11 +3,13 @@
 #include <cmath>
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 
 #include "model/reconstruction.hpp"
 #include "model/vae_io.hpp"
 #include "model/batch.hpp"
 #include "model/cell_blocks.hpp"
+#include "model/gene_decoder.hpp"
 #include "io/panels.hpp"
 #include "util/error.hpp"
 
@@ -42,10 +44,23 @@ class VaeTask : public TrainingTask {
     return torch::optim::AdamWOptions(lr).betas({0.9, 0.95}).weight_decay(0).eps(1e-8);
   }
 
+  // This rank's cells of the step, read once for all its parts.
+  void begin_step(const BatchSlice& mine, int64_t step) override {
+    step_cells_ = data_.batch(mine.whole() ? mine.global : mine.cells(), step);
+    step_share_ = mine;
+  }
+
   torch::Tensor loss(const BatchSlice& slice, int64_t step) override {
     const uint64_t step_seed = mix_seed(opt_.seed, uint64_t(step) + 0x100000);
-    const CellSet data = data_.batch(slice.whole() ? slice.global : slice.cells(), step);
-    const Indices batch = iota_indices(data.size());
+    const GeneSideBatch share(int64_t(step_cells_.size()));  // parts keep or recompute as their share does
+    const CellSet& data = step_cells_;
+    Indices batch;  // the part's cells among the rank's (begin_step's)
+    for (size_t i = slice.offset; i < slice.global.size(); i += slice.stride) {
+      const size_t k = (i - step_share_.offset) / step_share_.stride;
+      if (i < step_share_.offset || (i - step_share_.offset) % step_share_.stride || k >= data.size())
+        throw std::logic_error("VaeTask::loss: a slice outside the share of begin_step");
+      batch.push_back(k);
+    }
     auto [z, logvar] = model_->encode(encoder_batch(data, batch, config_.max_genes, step_seed, opt_.device, 0, model_->encoder_genes));
     torch::Tensor kl;
     if (config_.beta > 0) {
@@ -122,6 +137,8 @@ class VaeTask : public TrainingTask {
 
  private:
   TrainingCells& data_;
+  CellSet step_cells_;
+  BatchSlice step_share_;
   VaeConfig config_;
   const VaeTrainOptions& opt_;
   Vae model_{nullptr};

@@ -20,8 +20,9 @@ free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
 
 # Tolerance, as ||A - B|| / ||A|| over all final weights (compare_weights.py):
 # the ranks sum their halves of each gradient where one process sums the
-# whole batch, so float32 rounding differs, as it does between -@ 1 and -@ 2
-# (3.5e-5 on this fixture; 2 ranks: 7e-5). One more optimiser step changes
+# whole batch, so float32 rounding differs (2 ranks: 7e-5 on this fixture,
+# about what -@ 1 and -@ 2 differed by, 3.5e-5, before a step ran as parts
+# of the batch; now they give the same bytes). One more optimiser step changes
 # the weights by 2.7e-3 and batch 16 instead of 15 by 2.1e-3 (the test
 # "a different run" below checks that the comparison fails there).
 TOL=3e-4

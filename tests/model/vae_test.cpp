@@ -239,6 +239,33 @@ TEST_F(TrainTest, ResumeGivesTheSameModelAsAnUninterruptedRun) {
   EXPECT_EQ(a.meta["fingerprint"], b.meta["fingerprint"]);
 }
 
+// A step runs as parts of the batch fixed by the batch alone, each on one
+// thread with single-threaded kernels: the checkpoints are the same bytes for
+// any -@ (the weights, the metrics and the best step).
+TEST_F(TrainTest, TrainingIsInvariantToTheThreadCount) {
+  CellSet data = synthetic_cells(150, 96, 10);  // tensors large enough for multi-threaded kernels
+  const int threads = at::get_num_threads();
+  std::vector<CheckpointFile> runs;
+  for (int t : {1, 2, 3}) {
+    at::set_num_threads(t);
+    VaeTrainOptions opt;
+    opt.batch_size = 100;  // 3 parts of about 32 cells; the last batch of an epoch is shorter
+    opt.max_steps = 4;
+    opt.val_fraction = 0.2;
+    opt.output = dir_ + "/t" + std::to_string(t) + ".pt";
+    train_vae(data, tiny(96), opt);
+    runs.push_back(read_checkpoint(last_checkpoint_path(opt.output)));
+  }
+  at::set_num_threads(threads);
+  for (size_t r = 1; r < runs.size(); ++r) {
+    for (auto& blob : runs[0].blobs)
+      if (blob.name.rfind("param/", 0) == 0) {
+        EXPECT_TRUE(blob.bytes == runs[r].find(blob.name)->bytes) << blob.name << " differs at -@ " << r + 1;
+      }
+    EXPECT_EQ(runs[0].meta["metrics"], runs[r].meta["metrics"]);
+  }
+}
+
 TEST_F(TrainTest, TinyModelOverfitsTinyData) {
   CellSet data = synthetic_cells(16, 24, 9);
   VaeTrainOptions opt;
