@@ -60,10 +60,13 @@ std::optional<double> parse_duration(const std::string& text) {
   return total;
 }
 
+// --nproc: local ranks to start (1: none).
+int nproc_option(const Invocation& inv) { return int(inv.args.integer_in("nproc", cli::table_default, 1, 4096)); }
+
 // The data-parallel job this process belongs to: the launcher's environment,
 // with --master-addr / --master-port over MASTER_ADDR / MASTER_PORT.
 WorldSetup read_world(const Invocation& inv) {
-  const int nproc = int(inv.args.integer_in("nproc", cli::table_default, 1, 4096));
+  const int nproc = nproc_option(inv);
   inv.args.number_in("dist-timeout", cli::table_default, 1, 1e6);  // usage errors first
   WorldSetup w = world_from_environment();
   if (nproc > 1 && w.distributed() && w.launcher != "--nproc")
@@ -115,14 +118,14 @@ void read_training_options(const Invocation& inv, TrainingOptions& o, int64_t pr
   if (!o.resume.empty() && o.resume == o.output)
     throw UsageError("--resume " + o.resume + ": resume from NAME.last.pt, not the output of the run");
   o.world = read_world(inv);
-  o.device = setup_torch(inv, o.world.distributed() ? o.world.local_size : int(inv.args.integer_in("nproc", cli::table_default, 1, 4096)));
+  o.device = setup_torch(inv, o.world.distributed() ? o.world.local_size : nproc_option(inv));
   // One GPU per local rank, as torchrun users expect of "cuda".
   if (o.world.distributed() && o.device.is_cuda() && !o.device.has_index())
     o.device = torch::Device(torch::kCUDA, int8_t(o.world.local_rank % std::max(1, int(torch::cuda::device_count()))));
 }
 
 std::optional<int> run_local_ranks(const Invocation& inv, const TrainingOptions& o) {
-  const int n = int(inv.args.integer_in("nproc", cli::table_default, 1, 4096));
+  const int n = nproc_option(inv);
   if (n <= 1 || o.world.distributed()) return std::nullopt;
   refuse_standard_input(inv);
   const int port = inv.args.has("master-port") ? o.world.master_port : free_loopback_port();

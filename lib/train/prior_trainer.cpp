@@ -143,13 +143,20 @@ class PriorTask : public TrainingTask {
     return torch::optim::AdamWOptions(lr).betas({0.9, 0.999}).weight_decay(0).eps(1e-8);
   }
 
-  torch::Tensor loss(const BatchSlice& slice, int64_t step) override {
+  // The step's draws for the whole batch, once (its parts take their rows).
+  void begin_step(const BatchSlice& mine, int64_t step) override {
     auto gen = at::detail::createCPUGenerator(mix_seed(opt_.seed, uint64_t(step) + 0x200000));
-    const int64_t B = int64_t(slice.global.size());
+    const int64_t B = int64_t(mine.global.size());
     const auto& c = desc_.config;
-    auto t = slice.mine(torch::rand({B}, gen)).to(opt_.device);
-    auto z0 = slice.mine(torch::randn({B, c.tokens, c.latent_dim}, gen)).to(opt_.device);
-    auto labels = slice.mine(drop_labels(data_.labels(slice.global), null_row_, opt_.strategy, opt_.cfg_dropout, gen)).to(opt_.device);
+    step_t_ = torch::rand({B}, gen);
+    step_z0_ = torch::randn({B, c.tokens, c.latent_dim}, gen);
+    step_labels_ = drop_labels(data_.labels(mine.global), null_row_, opt_.strategy, opt_.cfg_dropout, gen);
+  }
+
+  torch::Tensor loss(const BatchSlice& slice, int64_t) override {
+    auto t = slice.mine(step_t_).to(opt_.device);
+    auto z0 = slice.mine(step_z0_).to(opt_.device);
+    auto labels = slice.mine(step_labels_).to(opt_.device);
     auto z1 = data_.z.index_select(0, index_tensor(slice.whole() ? slice.global : slice.cells())).to(opt_.device);
     auto zt = t.view({-1, 1, 1}) * z1 + (1 - t.view({-1, 1, 1})) * z0;
     return (model_->forward(zt, t, labels) - (z1 - z0)).pow(2).mean();
@@ -194,6 +201,7 @@ class PriorTask : public TrainingTask {
   PriorDescription desc_;
   Dit model_{nullptr}, ema_{nullptr};
   torch::Tensor null_row_;
+  torch::Tensor step_t_, step_z0_, step_labels_;  // begin_step's draws
   std::unique_ptr<Validator> validator_;
 };
 

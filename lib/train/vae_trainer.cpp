@@ -44,14 +44,17 @@ class VaeTask : public TrainingTask {
     return torch::optim::AdamWOptions(lr).betas({0.9, 0.95}).weight_decay(0).eps(1e-8);
   }
 
-  // This rank's cells of the step, read once for all its parts.
+  // This rank's cells of the step, read once for all its parts, and with
+  // beta > 0 the posterior noise of the whole batch (parts take their rows).
   void begin_step(const BatchSlice& mine, int64_t step) override {
     step_cells_ = data_.batch(mine.whole() ? mine.global : mine.cells(), step);
     step_share_ = mine;
+    if (config_.beta <= 0) return;
+    auto gen = at::detail::createCPUGenerator(step_seed(step));
+    step_eps_ = torch::randn({int64_t(mine.global.size()), config_.tokens, config_.latent_dim}, gen);
   }
 
   torch::Tensor loss(const BatchSlice& slice, int64_t step) override {
-    const uint64_t step_seed = mix_seed(opt_.seed, uint64_t(step) + 0x100000);
     const GeneSideBatch share(int64_t(step_cells_.size()));  // parts keep or recompute as their share does
     const CellSet& data = step_cells_;
     Indices batch;  // the part's cells among the rank's (begin_step's)
@@ -61,11 +64,10 @@ class VaeTask : public TrainingTask {
         throw std::logic_error("VaeTask::loss: a slice outside the share of begin_step");
       batch.push_back(k);
     }
-    auto [z, logvar] = model_->encode(encoder_batch(data, batch, config_.max_genes, step_seed, opt_.device, 0, model_->encoder_genes));
+    auto [z, logvar] = model_->encode(encoder_batch(data, batch, config_.max_genes, step_seed(step), opt_.device, 0, model_->encoder_genes));
     torch::Tensor kl;
     if (config_.beta > 0) {
-      auto gen = at::detail::createCPUGenerator(step_seed);
-      auto eps = slice.mine(torch::randn({int64_t(slice.global.size()), z.size(1), z.size(2)}, gen)).to(opt_.device);
+      auto eps = slice.mine(step_eps_).to(opt_.device);
       kl = 0.5 * (z.pow(2) + logvar.exp() - 1 - logvar).sum({1, 2}).mean();
       z = z + eps * torch::exp(0.5 * logvar);
     }
@@ -136,9 +138,12 @@ class VaeTask : public TrainingTask {
   std::string fingerprint(const CheckpointFile& ck) const override { return vae_fingerprint(ck); }
 
  private:
+  uint64_t step_seed(int64_t step) const { return mix_seed(opt_.seed, uint64_t(step) + 0x100000); }
+
   TrainingCells& data_;
   CellSet step_cells_;
   BatchSlice step_share_;
+  torch::Tensor step_eps_;
   VaeConfig config_;
   const VaeTrainOptions& opt_;
   Vae model_{nullptr};
