@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "model/swiglu_head.hpp"
 #include "model/vae.hpp"
 
 namespace scldm {
@@ -31,8 +32,12 @@ torch::Tensor chunk_logits(const torch::Tensor& queries, const torch::Tensor& ke
   out = out.transpose(1, 2).reshape({out.size(0), c, E});
   auto f = queries.unsqueeze(0) + torch::linear(out, w[kO]);
   auto y = torch::layer_norm(f, {E}, w[kL2W], w[kL2B], eps);
-  f = f + torch::linear(torch::silu(torch::linear(y, w[kW1])) * torch::linear(y, w[kW2]), w[kW3]);
-  return torch::linear(f, w[kHeadW], w[kHeadB]).squeeze(-1);
+  // head(f + W3 s) = head.f + (W3' head).s + b: the head has one output, so
+  // W3 folds into a vector and its [B, c, E] product is never formed; s, the
+  // SwiGLU's [B, c, hidden] activations, live a block of rows at a time.
+  auto head = w[kHeadW].squeeze(0);
+  auto rows = swiglu_head(y.reshape({-1, E}), w[kW1], w[kW2], torch::matmul(head, w[kW3]));
+  return torch::matmul(f, head) + rows.view({f.size(0), c}) + w[kHeadB];
 }
 
 torch::Tensor all_chunks(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,

@@ -40,9 +40,10 @@ class GeneSideBatch {
 inline constexpr int64_t kGeneChunk = 256;
 
 // What autograd stores per (cell, gene) when the gene side is not recomputed:
-// attention scores and weights, and the E- and hidden-wide activations.
+// attention scores and weights, and the E-wide activations (swiglu_head
+// stores none of its hidden-wide ones).
 inline double stored_bytes_per_cell_gene(const VaeConfig& c) {
-  return 4.0 * double(2 * c.heads_cross * c.tokens + 8 * c.embed + 4 * c.hidden() + 3);
+  return 4.0 * double(2 * c.heads_cross * c.tokens + 8 * c.embed + 3);
 }
 
 // Logits [B, Q] of the gene queries `queries` [Q, E] (embedding rows) for

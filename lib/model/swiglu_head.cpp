@@ -1,0 +1,82 @@
+#include "model/swiglu_head.hpp"
+
+namespace scldm {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// One block's hidden activations: [rows, 2 hidden] = y [W1; W2]', then a and b.
+struct Hidden {
+  torch::Tensor ab, a, b;
+  Hidden(const torch::Tensor& y, const torch::Tensor& w12) : ab(torch::mm(y, w12.t())) {
+    const int64_t h = w12.size(0) / 2;
+    a = ab.narrow(1, 0, h);
+    b = ab.narrow(1, h, h);
+  }
+};
+
+void forward_rows(const torch::Tensor& y, const torch::Tensor& w12, const torch::Tensor& v, torch::Tensor& r) {
+  for (int64_t i = 0; i < y.size(0); i += kSwigluRows) {
+    const int64_t n = std::min(kSwigluRows, y.size(0) - i);
+    Hidden x(y.narrow(0, i, n), w12);
+    auto out = r.narrow(0, i, n);
+    torch::mv_out(out, torch::silu(x.a).mul_(x.b), v);
+  }
+}
+
+struct Grads {
+  torch::Tensor y, w12, v;
+};
+
+// d r / d (a, b) times the rows' gradient g: da = g v b silu'(a), db = g v silu(a).
+void backward_rows(const torch::Tensor& y, const torch::Tensor& w12, const torch::Tensor& v, const torch::Tensor& g,
+                   Grads& d) {
+  const int64_t h = v.size(0);
+  for (int64_t i = 0; i < y.size(0); i += kSwigluRows) {
+    const int64_t n = std::min(kSwigluRows, y.size(0) - i);
+    auto yb = y.narrow(0, i, n), gb = g.narrow(0, i, n);
+    Hidden x(yb, w12);
+    auto sig = torch::sigmoid(x.a);
+    auto s = x.a * sig;
+    auto gv = gb.unsqueeze(1) * v;  // [n, h]
+    d.v.addmv_((s * x.b).t(), gb);
+    auto dab = torch::empty({n, 2 * h}, y.options());
+    // silu'(a) = sig (1 + a (1 - sig))
+    auto da = dab.narrow(1, 0, h), db = dab.narrow(1, h, h);
+    torch::mul_out(da, gv * x.b, sig * (1 + x.a * (1 - sig)));
+    torch::mul_out(db, gv, s);
+    auto dy = d.y.narrow(0, i, n);
+    torch::mm_out(dy, dab, w12);
+    d.w12.addmm_(dab.t(), yb);
+  }
+}
+
+struct SwigluHead : torch::autograd::Function<SwigluHead> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& y, const torch::Tensor& w1,
+                               const torch::Tensor& w2, const torch::Tensor& v) {
+    auto w12 = torch::cat({w1, w2}, 0);
+    auto r = torch::empty({y.size(0)}, y.options());
+    forward_rows(y, w12, v, r);
+    ctx->save_for_backward({y, w12, v});
+    return r;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_r) {
+    auto saved = ctx->get_saved_variables();
+    const auto &y = saved[0], &w12 = saved[1], &v = saved[2];
+    Grads d{torch::empty_like(y), torch::zeros_like(w12), torch::zeros_like(v)};
+    backward_rows(y, w12, v, grad_r[0].contiguous(), d);
+    const int64_t h = v.size(0);
+    return {d.y, d.w12.narrow(0, 0, h), d.w12.narrow(0, h, h), d.v};
+  }
+};
+
+}  // namespace
+
+torch::Tensor swiglu_head(const torch::Tensor& y, const torch::Tensor& w1, const torch::Tensor& w2,
+                          const torch::Tensor& v) {
+  return SwigluHead::apply(y.contiguous(), w1, w2, v);
+}
+
+}  // namespace scldm
