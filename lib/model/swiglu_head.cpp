@@ -17,8 +17,9 @@ struct Hidden {
 };
 
 void forward_rows(const torch::Tensor& y, const torch::Tensor& w12, const torch::Tensor& v, torch::Tensor& r) {
-  for (int64_t i = 0; i < y.size(0); i += kSwigluRows) {
-    const int64_t n = std::min(kSwigluRows, y.size(0) - i);
+  const int64_t block = swiglu_block_rows(y.device());
+  for (int64_t i = 0; i < y.size(0); i += block) {
+    const int64_t n = std::min(block, y.size(0) - i);
     Hidden x(y.narrow(0, i, n), w12);
     auto out = r.narrow(0, i, n);
     torch::mv_out(out, torch::silu(x.a).mul_(x.b), v);
@@ -32,9 +33,9 @@ struct Grads {
 // d r / d (a, b) times the rows' gradient g: da = g v b silu'(a), db = g v silu(a).
 void backward_rows(const torch::Tensor& y, const torch::Tensor& w12, const torch::Tensor& v, const torch::Tensor& g,
                    Grads& d) {
-  const int64_t h = v.size(0);
-  for (int64_t i = 0; i < y.size(0); i += kSwigluRows) {
-    const int64_t n = std::min(kSwigluRows, y.size(0) - i);
+  const int64_t h = v.size(0), block = swiglu_block_rows(y.device());
+  for (int64_t i = 0; i < y.size(0); i += block) {
+    const int64_t n = std::min(block, y.size(0) - i);
     auto yb = y.narrow(0, i, n), gb = g.narrow(0, i, n);
     Hidden x(yb, w12);
     auto sig = torch::sigmoid(x.a);
@@ -63,6 +64,7 @@ struct SwigluHead : torch::autograd::Function<SwigluHead> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_r) {
+    TORCH_CHECK(!torch::GradMode::is_enabled(), "swiglu_head: no second derivatives (create_graph)");
     auto saved = ctx->get_saved_variables();
     const auto &y = saved[0], &w12 = saved[1], &v = saved[2];
     Grads d{torch::empty_like(y), torch::zeros_like(w12), torch::zeros_like(v)};

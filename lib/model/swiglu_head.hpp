@@ -10,8 +10,11 @@
 
 namespace scldm {
 
-// Rows per block: fixed, so a row's arithmetic does not depend on N.
+// Rows per block on the CPU (a block's [rows, 2 hidden] activations fit the
+// cache); a GPU takes 64 times more (fewer, larger kernels). Fixed per device,
+// so a row's arithmetic does not depend on N.
 inline constexpr int64_t kSwigluRows = 1024;
+inline int64_t swiglu_block_rows(const torch::Device& device) { return device.is_cpu() ? kSwigluRows : 64 * kSwigluRows; }
 
 // y [N, E], w1 and w2 [hidden, E], v [hidden] -> r [N]; differentiable in all four.
 torch::Tensor swiglu_head(const torch::Tensor& y, const torch::Tensor& w1, const torch::Tensor& w2,

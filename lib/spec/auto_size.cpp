@@ -17,22 +17,21 @@ constexpr int64_t kMaxEpochs = 100;
 
 struct PresetCost {
   const char* name;
-  double seconds;  // VAE: per cell and gene at few genes (see vae_gene_cost); prior: per cell
+  double seconds;     // VAE: per cell and unit of vae_gene_cost; prior: per cell
+  double min_epochs;  // chosen only where the budget trains this many epochs (the last preset: always)
 };
-// fit-vae on kang_ctrl_muscat (1,287 genes), validation included: base 518 s for 15 epochs of 7,797
-// cells, tiny 382 s for 33; small from bench_vae's step time relative to base (0.79x).
-constexpr PresetCost kVaePresets[] = {{"base", 3.0e-6}, {"small", 2.35e-6}, {"tiny", 1.0e-6}};
-// Per cell and gene the cost grows with the genes (memory traffic; beyond ~5,000 genes the decoder
-// recomputes its chunks): x (1 + G / 8000) fits kang and pbmc_sorted (8,846 genes: 565 s for 17
-// epochs of 2,209 cells, tiny).
-double vae_gene_cost(int64_t genes) { return double(genes) * (1 + double(genes) / 8000); }
-// fit-prior, batch 256: 8.6, 0.205 and 0.054 s per step.
-constexpr PresetCost kPriorPresets[] = {{"base", 3.4e-2}, {"small", 8.0e-4}, {"tiny", 2.1e-4}};
-// The largest preset that trains this many epochs in the budget, else the
-// smallest: on kang_ctrl_muscat, in the same time, a tiny VAE trained for 40
-// epochs reconstructed held-out cells better than base for 10, and a small
-// prior for 40 epochs generated no better than a tiny one for 100.
-constexpr double kMinVaeEpochs = 30, kMinPriorEpochs = 100;
+// fit-vae on kang_ctrl_muscat's 7,797 training cells x 1,287 genes, 10 epochs, validation included
+// (2026-12-01): base 168.6 s, small 111.4 s, tiny 60.3 s.
+// The minimum epochs: on the tour's split, in about 10 minutes, small for 69 epochs reconstructed
+// held-out cells far better than base for 35 (PCC 0.164 against 0.128), base for 10 worse than tiny
+// for 40: base pays where it trains 100 epochs (small data, a GPU), small from 30.
+constexpr PresetCost kVaePresets[] = {{"base", 1.16e-6, 100}, {"small", 0.76e-6, 30}, {"tiny", 0.41e-6, 0}};
+// A cell's cost is a fixed part (encoder, decoder trunk, optimiser) and the decoder's gene side, one
+// token per gene: G + 580 fits kang and pbmc_sorted (8,846 genes: base 2 epochs of 2,209 cells, 50.5 s).
+double vae_gene_cost(int64_t genes) { return double(genes) + 580; }
+// fit-prior, batch 256, 2 threads, validation included (2026-12-01): base ~2.6 s per step, small 0.064 s
+// (+4 % validation), tiny 22 s for 100 epochs of 7,797 cells.
+constexpr PresetCost kPriorPresets[] = {{"base", 1.0e-2, 100}, {"small", 2.6e-4, 100}, {"tiny", 2.8e-5, 0}};
 
 double budget_seconds(const RunShape& s, double default_seconds) {
   return (s.seconds > 0 ? s.seconds : default_seconds) * (s.accelerator ? kAcceleratorSpeedup : 1);
@@ -45,10 +44,23 @@ std::string describe_budget(const RunShape& s, double default_seconds) {
   return text + (s.accelerator ? " x " + std::to_string(int(kAcceleratorSpeedup)) + " for the GPU" : std::string());
 }
 
-// "for 9809 cells on the CPU (the largest size that trains 30 epochs in about 10 min of 2 CPU cores)"
-std::string why(const std::string& data, const RunShape& s, double min_epochs, double default_seconds) {
+// "base 100, small 30 epochs" (the presets' minimum epochs but the last's), or "100 epochs" when equal.
+template <size_t N>
+std::string minimum_epochs(const PresetCost (&presets)[N]) {
+  std::string text;
+  bool equal = true;
+  for (size_t i = 0; i + 1 < N; ++i) {
+    text += std::string(i ? ", " : "") + presets[i].name + " " + std::to_string(int(presets[i].min_epochs));
+    equal = equal && presets[i].min_epochs == presets[0].min_epochs;
+  }
+  return (equal ? std::to_string(int(presets[0].min_epochs)) : text) + " epochs";
+}
+
+// "for 9809 cells on the CPU (the largest size that trains 100 epochs in about 4 min of 2 CPU cores)"
+template <size_t N>
+std::string why(const std::string& data, const RunShape& s, const PresetCost (&presets)[N], double default_seconds) {
   return "for " + data + " on " + (s.accelerator ? "a GPU" : "the CPU") + " (the largest size that trains " +
-         std::to_string(int(min_epochs)) + " epochs in " + describe_budget(s, default_seconds) + ")";
+         minimum_epochs(presets) + " in " + describe_budget(s, default_seconds) + ")";
 }
 
 // Whole epochs when the budget holds at least one, else steps of a partial epoch.
@@ -59,13 +71,12 @@ void set_length(AutoChoice& c, double cell_passes, const RunShape& s) {
 }
 
 // The first (largest) preset whose cost per cell pass lets the budget train
-// `min_epochs` epochs, else the last; as many epochs as the budget holds.
+// its minimum epochs, else the last; as many epochs as the budget holds.
 template <size_t N>
-AutoChoice largest_within(const PresetCost (&presets)[N], double budget, double cost_scale, double min_epochs,
-                          const RunShape& s) {
+AutoChoice largest_within(const PresetCost (&presets)[N], double budget, double cost_scale, const RunShape& s) {
   const PresetCost* chosen = &presets[N - 1];
   for (const auto& p : presets)
-    if (budget / (p.seconds * cost_scale) / double(std::max<int64_t>(1, s.cells)) >= min_epochs) {
+    if (budget / (p.seconds * cost_scale) / double(std::max<int64_t>(1, s.cells)) >= p.min_epochs) {
       chosen = &p;
       break;
     }
@@ -96,15 +107,14 @@ AutoChoice AutoChoice::from_json(const nlohmann::json& j) {
 }
 
 AutoChoice auto_vae_run(const RunShape& s) {
-  AutoChoice c = largest_within(kVaePresets, budget_seconds(s, kVaeBudget), vae_gene_cost(std::max<int64_t>(1, s.genes)),
-                                kMinVaeEpochs, s);
-  c.why = why(std::to_string(s.cells) + " cells x " + std::to_string(s.genes) + " genes", s, kMinVaeEpochs, kVaeBudget);
+  AutoChoice c = largest_within(kVaePresets, budget_seconds(s, kVaeBudget), vae_gene_cost(std::max<int64_t>(1, s.genes)), s);
+  c.why = why(std::to_string(s.cells) + " cells x " + std::to_string(s.genes) + " genes", s, kVaePresets, kVaeBudget);
   return c;
 }
 
 AutoChoice auto_prior_run(const RunShape& s) {
-  AutoChoice c = largest_within(kPriorPresets, budget_seconds(s, kPriorBudget), 1, kMinPriorEpochs, s);
-  c.why = why(std::to_string(s.cells) + " cells", s, kMinPriorEpochs, kPriorBudget);
+  AutoChoice c = largest_within(kPriorPresets, budget_seconds(s, kPriorBudget), 1, s);
+  c.why = why(std::to_string(s.cells) + " cells", s, kPriorPresets, kPriorBudget);
   return c;
 }
 
