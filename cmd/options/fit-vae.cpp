@@ -21,7 +21,7 @@ const cli::Command& command_fit_vae() {
        "Optimiser: AdamW (betas 0.9, 0.95, no weight decay), learning rate warmed up over the first 10 % of "
        "steps from lr/100, constant, then decayed over the last 10 % to lr/10; gradients clipped at norm 10.\n"
        "Memory: the decoder computes every gene of every cell in the batch. While a batch's intermediates fit 1 GiB "
-       "(batch x genes x about 3 kB at --preset base) they are kept for the backward pass; beyond that the "
+       "(batch x genes x about 1.5 kB at --preset base) they are kept for the backward pass; beyond that the "
        "decoder runs over chunks of 256 genes and computes each again in the backward pass, so memory stays "
        "near 1 GB whatever the gene count (20,000 or 36,000 genes at batch 128) at about a third more decoder "
        "work. Validation metrics accumulate per gene, whatever the number of validation cells.\n"
