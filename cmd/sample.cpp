@@ -144,7 +144,10 @@ Guidance guidance_from_options(const Invocation& inv, const PriorDescription& d)
   Guidance g;
   std::string strategy = inv.args.has("strategy") ? inv.args.text("strategy") : d.strategy;
   g.strategy = strategy == "additive" ? Guidance::Strategy::additive : Guidance::Strategy::joint;
-  g.weights.assign(std::max<size_t>(1, d.attributes.size()), 1.0);
+  // Not 1 (the plain conditional model): a little guidance keeps generated
+  // cells of rare labels recognisable (scldm-sample(1), GUIDANCE).
+  const double default_weight = parse_double(inv.args.stated_default("cfg")).value();
+  g.weights.assign(std::max<size_t>(1, d.attributes.size()), default_weight);
   bool per_attribute = false, global = false;
   std::vector<bool> named(g.weights.size(), false);
   for (auto& arg : inv.args.all("cfg")) {

@@ -7,7 +7,7 @@ const cli::Command& command_sample() {
   cli::Option condition{0, "condition", Kind::text, "KEY=VALUE", "generate cells with this label (repeat for several)"};
   condition.repeatable = true;
   condition.prior_labels = true;
-  cli::Option cfg{0, "cfg", Kind::text, "W|KEY=W", "guidance weight, overall or per attribute", "1"};
+  cli::Option cfg{0, "cfg", Kind::text, "W|KEY=W", "guidance weight, overall or per attribute", "1.5"};
   cfg.repeatable = true;
   static const cli::Command c = make_command(
       {"sample", "Generate", "sample latents from the prior",
@@ -19,6 +19,11 @@ const cli::Command& command_sample() {
        "v = v(null) + "
        "sum_k w_k (v(y_k) - v(null)). w = 1 is the plain conditional model, w = 0 the unconditional one. "
        "Both branches run in one batched forward pass. The EMA weights are used when the prior has them.\n"
+       "The default w = 1.5 was measured on held-out kang_ctrl_muscat cells (bench/RESULTS.md): against w = 1, "
+       "generated cells of every cell type are recognised by a classifier at least as often as real ones "
+       "(CD8 T 92 % against 79 %), with 1-NN accuracy 0.634 against 0.642 and the same Frechet distance; an "
+       "unseen cell type x condition pair comes much closer (Frechet 167 against 233). Larger w sharpens the "
+       "labels further at the cost of diversity (w = 3: Frechet 16.0 against 11.8).\n"
        "A label combination never seen in training is allowed (perturbation prediction); its library sizes "
        "then come from the finest seen group of its labels, as a note on stderr says.\n"
        "Each cell's noise and library size derive from --seed and the cell's index. Latents are written as "

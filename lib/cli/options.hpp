@@ -86,6 +86,9 @@ class Args {
   int64_t integer(const std::string& name, TableDefault) const;
   int64_t integer_in(const std::string& name, TableDefault, int64_t lo, int64_t hi) const;
   double number_in(const std::string& name, TableDefault, double lo, double hi) const;
+  // The table's default as written, for a repeatable option the runner
+  // merges with what was given (sample's --cfg KEY=W over W).
+  const std::string& stated_default(const std::string& name) const { return table_default(name); }
 
  private:
   friend Args parse(const Command&, const std::vector<std::string>&);

@@ -1,5 +1,7 @@
 #include "model/dit.hpp"
 
+#include "model/attention.hpp"
+
 #include <cmath>
 
 namespace scldm {
@@ -58,8 +60,7 @@ torch::Tensor DitBlockImpl::forward(torch::Tensor x, const torch::Tensor& c_silu
   auto parts = qkv(y).chunk(3, -1);
   auto split_heads = [&](const torch::Tensor& t) { return t.reshape({B, L, heads, d}).transpose(1, 2); };
   auto q = split_heads(parts[0]), k = split_heads(parts[1]), v = split_heads(parts[2]);
-  auto weights = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(d)), -1);
-  auto attn = torch::matmul(weights, v).transpose(1, 2).reshape({B, L, width});
+  auto attn = attend(q, k, v).transpose(1, 2).reshape({B, L, width});
   x = x + mod[2].unsqueeze(1) * o(attn);
   y = modulate(ln0(x, eps), mod[3], mod[4]);
   return x + mod[5].unsqueeze(1) * w3(torch::silu(w1(y)) * w2(y));

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "model/attention.hpp"
 #include "model/swiglu_head.hpp"
 #include "model/vae.hpp"
 
@@ -27,8 +28,7 @@ torch::Tensor chunk_logits(const torch::Tensor& queries, const torch::Tensor& ke
   const int64_t c = queries.size(0), E = queries.size(1), h = keys.size(1), d = keys.size(3);
   auto qn = torch::layer_norm(queries, {E}, w[kLqW], w[kLqB], eps);
   auto q = torch::linear(qn, w[kQ]).view({1, c, h, d}).transpose(1, 2);  // [1, h, c, d], shared by the cells
-  auto scores = torch::matmul(q, keys.transpose(-2, -1)) / std::sqrt(double(d));
-  auto out = torch::matmul(torch::softmax(scores, -1), values);  // [B, h, c, d]
+  auto out = attend(q, keys, values);  // [B, h, c, d]
   out = out.transpose(1, 2).reshape({out.size(0), c, E});
   auto f = queries.unsqueeze(0) + torch::linear(out, w[kO]);
   auto y = torch::layer_norm(f, {E}, w[kL2W], w[kL2B], eps);

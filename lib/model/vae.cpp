@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "model/attention.hpp"
 #include "model/gene_decoder.hpp"
 
 namespace scldm {
@@ -35,17 +36,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& xq, const torch::Tenso
   auto qh = split_heads(q(xq));
   auto kh = split_heads(kvs.narrow(-1, 0, embed));
   auto vh = split_heads(kvs.narrow(-1, embed, embed));
-  auto scores = torch::matmul(qh, kh.transpose(-2, -1)) / std::sqrt(double(d));
-  torch::Tensor weights;
-  if (key_mask.defined()) {
-    scores = scores.masked_fill(key_mask.logical_not().unsqueeze(1).unsqueeze(1), -INFINITY);
-    // A cell without expressed genes attends to nothing (not NaN): zero weights.
-    auto empty = key_mask.any(-1).logical_not().view({-1, 1, 1, 1});
-    weights = torch::softmax(scores, -1).masked_fill(empty, 0);
-  } else {
-    weights = torch::softmax(scores, -1);
-  }
-  auto out = torch::matmul(weights, vh);  // [B, h, Lq, d]
+  auto out = attend(qh, kh, vh, key_mask);  // [B, h, Lq, d]
   out = out.transpose(1, 2).reshape({out.size(0), out.size(2), embed});
   return o(out);
 }
