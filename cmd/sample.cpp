@@ -145,8 +145,9 @@ Guidance guidance_from_options(const Invocation& inv, const PriorDescription& d)
   std::string strategy = inv.args.has("strategy") ? inv.args.text("strategy") : d.strategy;
   g.strategy = strategy == "additive" ? Guidance::Strategy::additive : Guidance::Strategy::joint;
   // Not 1 (the plain conditional model): a little guidance keeps generated
-  // cells of rare labels recognisable (scldm-sample(1), GUIDANCE).
-  const double default_weight = parse_double(inv.args.stated_default("cfg")).value();
+  // cells of rare labels recognisable (scldm-sample(1)). A prior trained
+  // without label dropout has no null model to guide from: 1 there.
+  const double default_weight = d.cfg_dropout > 0 ? parse_double(inv.args.stated_default("cfg")).value() : 1.0;
   g.weights.assign(std::max<size_t>(1, d.attributes.size()), default_weight);
   bool per_attribute = false, global = false;
   std::vector<bool> named(g.weights.size(), false);

@@ -196,6 +196,14 @@ std::optional<std::string> literal_default(const Option& o) {
   return std::nullopt;
 }
 
+const std::string& Args::stated_default(const std::string& name) const {
+  const Option* o = command_ ? find_long(*command_, name) : nullptr;
+  if (!o || o->default_value.empty())
+    throw std::logic_error("option table of '" + (command_ ? command_->name : std::string("?")) + "': --" + name +
+                           " states no default");
+  return o->default_value;
+}
+
 const std::string& Args::table_default(const std::string& name) const {
   const Option* o = command_ ? find_long(*command_, name) : nullptr;
   if (!o || !literal_default(*o))  // a runner asks for a default its table does not state: a bug

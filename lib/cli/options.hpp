@@ -88,7 +88,7 @@ class Args {
   double number_in(const std::string& name, TableDefault, double lo, double hi) const;
   // The table's default as written, for a repeatable option the runner
   // merges with what was given (sample's --cfg KEY=W over W).
-  const std::string& stated_default(const std::string& name) const { return table_default(name); }
+  const std::string& stated_default(const std::string& name) const;
 
  private:
   friend Args parse(const Command&, const std::vector<std::string>&);

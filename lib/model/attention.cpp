@@ -73,7 +73,9 @@ struct SmallAttention : torch::autograd::Function<SmallAttention> {
       at::parallel_for(0, B * h, grain(a), [&](int64_t begin, int64_t end) { kernel::backward(a, g, begin, end); });
     });
     // Shared queries: their gradient summed over the batch in batch order.
-    if (q.size(0) == 1 && B > 1) {
+    if (!ctx->needs_input_grad(0)) {
+      dq = torch::Tensor();
+    } else if (q.size(0) == 1 && B > 1) {
       auto total = dq.select(0, 0).clone();
       for (int64_t b = 1; b < B; ++b) total.add_(dq.select(0, b));
       dq = total.unsqueeze(0);
@@ -82,13 +84,14 @@ struct SmallAttention : torch::autograd::Function<SmallAttention> {
   }
 };
 
-// The kernel wins for narrow heads (the VAE's 4 to 16 dimensions: bench/RESULTS.md);
-// from 32 on (the prior's small and base) a BLAS product per pair is faster.
-constexpr int64_t kWidestKernelHead = 16;
+// The kernel wins for narrow heads (base's 4 and 8 dimensions, small's
+// self-attention: bench/RESULTS.md); from 16 on (small's cross-attention,
+// the prior's blocks) LibTorch's products are as fast or faster.
+constexpr int64_t kWidestKernelHead = kernel::kMaxHead;
 
-bool runs_kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+bool runs_kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask) {
   const auto type = q.scalar_type();
-  return q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu() &&
+  return q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu() && (!mask.defined() || mask.device().is_cpu()) &&
          (type == torch::kFloat || type == torch::kDouble) && k.scalar_type() == type && v.scalar_type() == type &&
          q.size(3) <= kWidestKernelHead;
 }
@@ -112,7 +115,7 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
               "attend: q ", q.sizes(), " does not match k ", k.sizes());
   TORCH_CHECK(!key_mask.defined() || (key_mask.dim() == 2 && key_mask.size(0) == k.size(0) && key_mask.size(1) == k.size(2)),
               "attend: key_mask must be [B, Lk]");
-  if (!runs_kernel(q, k, v)) return attend_reference(q, k, v, key_mask);
+  if (!runs_kernel(q, k, v, key_mask)) return attend_reference(q, k, v, key_mask);
   // Function::apply takes defined tensors only: no mask is an empty one.
   auto mask = key_mask.defined() ? key_mask : torch::empty({0}, torch::kBool);
   return SmallAttention::apply(last_contiguous(q), last_contiguous(k), last_contiguous(v), mask);

@@ -1,12 +1,12 @@
-// Scaled dot-product attention over few tokens, as one kernel on the CPU.
+// Scaled dot-product attention with narrow heads, as one kernel on the CPU.
 // The VAE's latent tokens (16) attend to each other with heads of 4
 // dimensions: ATen's batched product makes each 16 x 16 x 4 product a
 // separate BLAS call behind three tensor views, which took half of a training
 // step. Here each (cell, head) pair is one pass of plain loops: the scores,
 // the softmax and the weighted values, and in the backward pass their
 // gradients from the saved probabilities. The arithmetic is fixed by the code
-// (no BLAS kernel choice), so it gives the same bytes on every CPU and for
-// any thread count, and a masked key adds nothing (not a zero term), so a
+// (no BLAS kernel choice), so in float it gives the same bytes on every CPU
+// and for any thread count, and a masked key adds nothing (not a zero term), so a
 // cell's result does not depend on how far its batch is padded.
 #pragma once
 #include <torch/torch.h>
@@ -17,8 +17,10 @@ namespace scldm {
 // entry and head. q [Bq, h, Lq, d] with Bq = 1 (queries shared by the batch)
 // or B; k, v [B, h, Lk, d]; key_mask [B, Lk] bool or undefined. A query with
 // no key kept gets zeros. Returns [B, h, Lq, d]. Differentiable in q, k and v
-// (once); CPU float and double run the kernel, other devices and types
-// LibTorch's operators (the same function).
+// (once); CPU float and double with d <= 8 run the kernel, other devices,
+// types and widths LibTorch's operators (the same function). The kernel's
+// output is a view made inside an autograd function: change a copy of it,
+// not it, in place.
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                      const torch::Tensor& key_mask = {});
 

@@ -21,10 +21,10 @@ namespace {
 
 // exp for the softmax: float by a fixed polynomial (Cephes' expf, ~1 ulp)
 // that vectorizes and rounds alike on every CPU (no library dispatch); double
-// by the C library.
+// (tests) by the C library, whose last bit may depend on the CPU.
 SCLDM_INLINE float exp_of(float x) {
-  float y = x < -87.0f ? -87.0f : x;
-  y = y > 88.0f ? 88.0f : y;
+  float y = x >= -87.0f ? x : -87.0f;  // NaN too: the conversion below needs a number
+  y = y <= 88.0f ? y : 88.0f;
   const float n = (y * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
   const float r = (y - n * 0.693359375f) + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -35,7 +35,7 @@ SCLDM_INLINE float exp_of(float x) {
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
   const float scale = __builtin_bit_cast(float, (int32_t(n) + 127) << 23);
-  return x < -87.0f ? 0.0f : p * scale;
+  return x != x ? x : x < -87.0f ? 0.0f : p * scale;  // NaN stays NaN
 }
 SCLDM_INLINE double exp_of(double x) { return std::exp(x); }
 

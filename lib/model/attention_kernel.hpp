@@ -32,6 +32,9 @@ struct Gradients {
   Rows<T> q, k, v;    // written, not added to: q [B, h, Lq, d] (one per batch entry), k, v [B, h, Lk, d]
 };
 
+// The widest head the kernel takes (its accumulators live in registers).
+inline constexpr int64_t kMaxHead = 8;
+
 // The probabilities' row length for Lq queries (whole tiles of 16).
 inline int64_t query_stride(int64_t lq) { return (lq + 15) / 16 * 16; }
 

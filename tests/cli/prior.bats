@@ -113,6 +113,25 @@ for k in ["cell_type", "condition"]:
   [ -s x.lat ]
 }
 
+@test "guidance defaults to 1.5, and to 1 for a prior trained without label dropout" {
+  means() {  # PRIOR OUT [sample options]: the NB means of 6 generated B cells
+    local prior=$1 out=$2
+    shift 2
+    scldm sample --prior "$prior" -n 6 --condition cell_type=B --steps 4 "$@" | scldm decode --vae "$M/vae.pt" --mean -o "$out"
+  }
+  means "$M/prior.pt" default.tsv
+  means "$M/prior.pt" w15.tsv --cfg 1.5
+  means "$M/prior.pt" w1.tsv --cfg 1
+  cmp default.tsv w15.tsv
+  ! cmp -s default.tsv w1.tsv
+  scldm fit-prior "$M/train.lat" --condition cell_type --preset tiny --max-steps 2 --cfg-dropout 0 -o p0.pt -q
+  means p0.pt default0.tsv
+  means p0.pt w1_0.tsv --cfg 1
+  means p0.pt w15_0.tsv --cfg 1.5
+  cmp default0.tsv w1_0.tsv
+  ! cmp -s default0.tsv w15_0.tsv
+}
+
 @test "per-attribute weights with additive guidance" {
   scldm sample --prior "$M/prior.pt" -n 5 --strategy additive --cfg cell_type=2 --cfg condition=0.5 \
     --condition cell_type=B --condition condition=stim --steps 5 -o x.lat

@@ -181,13 +181,23 @@ PY
 }
 
 @test "a diverging run fails and leaves an existing output as it was" {
-  echo keep > keep.pt
-  # lr 10 makes this run's gradients overflow at step 22 under every OpenBLAS
-  # kernel tried (Haswell, SkylakeX, Sandybridge); seed 0 settles instead.
-  run scldm fit-vae "$FX/base.h5ad" --preset small --max-steps 100 -b 8 --lr 10 --seed 2 -o keep.pt -q
-  one_line_error 1
-  [[ "$output" == *"training diverged at step"*"--lr"* ]]
-  [ "$(cat keep.pt)" = keep ]
+  # At lr 10 whether and when a run's gradients overflow is chaotic: it
+  # depends on the last bits of the products, so on the OpenBLAS kernel. Of
+  # seeds 0-3, two or more diverged within 100 base steps under each kernel
+  # tried (the default, Haswell, SkylakeX, Sandybridge); the first that does
+  # is the one checked.
+  local seed diverged=
+  for seed in 0 1 2 3 4 5; do
+    echo keep > keep.pt
+    run scldm fit-vae "$FX/base.h5ad" --preset base --max-steps 100 -b 8 --lr 10 --seed $seed -o keep.pt -q
+    [ "$status" -eq 0 ] && continue
+    one_line_error 1
+    [[ "$output" == *"training diverged at step"*"--lr"* ]]
+    [ "$(cat keep.pt)" = keep ]
+    diverged=$seed
+    break
+  done
+  [ -n "$diverged" ]
   echo keep > prior_keep.pt
   run scldm fit-prior "$M/train.lat" --preset tiny --max-steps 30 -b 8 --lr 10 -o prior_keep.pt -q
   one_line_error 1

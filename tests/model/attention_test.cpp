@@ -28,7 +28,8 @@ void expect_equals_reference(const Case& c, torch::Dtype type, double tolerance)
   torch::Tensor mask;
   if (c.masked) {
     mask = torch::rand({c.batch, c.lk}) < 0.6;
-    mask[0].fill_(false);  // a cell with no key at all
+    if (c.batch > 1) mask[0].fill_(false);  // a cell with no key at all
+    mask[c.batch - 1][0] = true;             // and one with at least one
   }
   auto g = torch::randn({c.batch, c.heads, c.lq, c.d}, type);
   auto want = attend_reference(q, k, v, mask);
@@ -46,9 +47,11 @@ void expect_equals_reference(const Case& c, torch::Dtype type, double tolerance)
 const Case kCases[] = {
     {5, 0, 8, 16, 16, 4, false},  // the VAE's self-attention
     {5, 1, 4, 16, 40, 8, true},   // its encoder: shared queries over a cell's genes
-    {3, 0, 4, 16, 16, 32, false}, // the prior's blocks
+    {3, 0, 4, 16, 16, 8, false},  // the tiny prior's blocks
     {4, 1, 4, 37, 16, 8, false}, // the decoder's genes against a cell's tokens
     {1, 1, 2, 3, 7, 5, true},
+    {2, 1, 2, 3, 7, 5, false},   // few queries, an odd width, no mask
+    {3, 0, 2, 20, 1, 8, true},   // one key
 };
 
 TEST(Attention, EqualsLibTorchsOperatorsInDouble) {
@@ -86,20 +89,33 @@ TEST(Attention, ACellIsIndependentOfPaddingAndCompanions) {
   }
 }
 
+// The gradient autograd hands over may be expanded (a sum's: stride 0).
+TEST(Attention, TakesAnExpandedGradient) {
+  torch::manual_seed(15);
+  auto q = heads_view(1, 4, 37, 8, torch::kFloat64);
+  auto k = heads_view(3, 4, 16, 8, torch::kFloat64), v = heads_view(3, 4, 16, 8, torch::kFloat64);
+  auto want = torch::autograd::grad({attend_reference(q, k, v).sum()}, {q, k, v});
+  auto got = torch::autograd::grad({attend(q, k, v).sum()}, {q, k, v});
+  for (size_t i = 0; i < 3; ++i) EXPECT_LT(relative_diff(got[i], want[i]), 1e-12) << "input " << i;
+}
+
 TEST(Attention, SameBytesForAnyThreadCount) {
   torch::manual_seed(14);
-  auto q = torch::randn({64, 8, 16, 4}).requires_grad_(true), k = torch::randn({64, 8, 16, 4}).requires_grad_(true);
-  auto v = torch::randn({64, 8, 16, 4}).requires_grad_(true);
-  auto g = torch::randn({64, 8, 16, 4});
   const int threads = at::get_num_threads();
-  std::vector<torch::Tensor> results;
-  for (int t : {1, 2, 3}) {
-    at::set_num_threads(t);
-    auto out = attend(q, k, v);
-    auto grads = torch::autograd::grad({out}, {q, k, v}, {g});
-    grads.push_back(out);
-    if (results.empty()) results = grads;
-    for (size_t i = 0; i < grads.size(); ++i) EXPECT_TRUE(torch::equal(grads[i], results[i])) << t << " threads, " << i;
+  for (int64_t lq : {16, 300}) {  // the latent tokens; the decoder's genes (shared queries)
+    auto q = torch::randn({lq == 16 ? 64 : 1, 8, lq, 4}).requires_grad_(true);
+    auto k = torch::randn({64, 8, 16, 4}).requires_grad_(true), v = torch::randn({64, 8, 16, 4}).requires_grad_(true);
+    auto g = torch::randn({64, 8, lq, 4});
+    std::vector<torch::Tensor> results;
+    for (int t : {1, 2, 3}) {
+      at::set_num_threads(t);
+      auto out = attend(q, k, v);
+      auto grads = torch::autograd::grad({out}, {q, k, v}, {g});
+      grads.push_back(out);
+      if (results.empty()) results = grads;
+      for (size_t i = 0; i < grads.size(); ++i)
+        EXPECT_TRUE(torch::equal(grads[i], results[i])) << lq << " queries, " << t << " threads, " << i;
+    }
   }
   at::set_num_threads(threads);
 }
