@@ -196,20 +196,23 @@ std::optional<std::string> literal_default(const Option& o) {
   return std::nullopt;
 }
 
-const std::string& Args::stated_default(const std::string& name) const {
-  const Option* o = command_ ? find_long(*command_, name) : nullptr;
-  if (!o || o->default_value.empty())
-    throw std::logic_error("option table of '" + (command_ ? command_->name : std::string("?")) + "': --" + name +
-                           " states no default");
+// The option of `name` whose table states a default that `stated` accepts;
+// a runner asking for a default its table does not state is a bug.
+template <typename Stated>
+const std::string& default_of(const Command* command, const std::string& name, Stated stated) {
+  const Option* o = command ? find_long(*command, name) : nullptr;
+  if (!o || !stated(*o))
+    throw std::logic_error("option table of '" + (command ? command->name : std::string("?")) + "': --" + name +
+                           " states no default value");
   return o->default_value;
 }
 
+const std::string& Args::stated_default(const std::string& name) const {
+  return default_of(command_, name, [](const Option& o) { return !o.default_value.empty(); });
+}
+
 const std::string& Args::table_default(const std::string& name) const {
-  const Option* o = command_ ? find_long(*command_, name) : nullptr;
-  if (!o || !literal_default(*o))  // a runner asks for a default its table does not state: a bug
-    throw std::logic_error("option table of '" + (command_ ? command_->name : std::string("?")) + "': --" + name +
-                           " states no default value");
-  return o->default_value;
+  return default_of(command_, name, [](const Option& o) { return literal_default(o).has_value(); });
 }
 
 std::string Args::text(const std::string& name, TableDefault) const {

@@ -86,14 +86,13 @@ struct SmallAttention : torch::autograd::Function<SmallAttention> {
 
 // The kernel wins for narrow heads (base's 4 and 8 dimensions, small's
 // self-attention: bench/RESULTS.md); from 16 on (small's cross-attention,
-// the prior's blocks) LibTorch's products are as fast or faster.
-constexpr int64_t kWidestKernelHead = kernel::kMaxHead;
-
+// the prior's blocks) LibTorch's products are as fast or faster: the kernel
+// takes heads of up to kernel::kMaxHead.
 bool runs_kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask) {
   const auto type = q.scalar_type();
   return q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu() && (!mask.defined() || mask.device().is_cpu()) &&
          (type == torch::kFloat || type == torch::kDouble) && k.scalar_type() == type && v.scalar_type() == type &&
-         q.size(3) <= kWidestKernelHead;
+         q.size(3) <= kernel::kMaxHead;
 }
 
 }  // namespace

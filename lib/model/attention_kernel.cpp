@@ -163,10 +163,9 @@ SCLDM_INLINE void key_gradients(const Problem<T>& a, const Gradients<T>& g, int6
     }
 }
 
-// The same for many queries (the decoder's genes) and heads of at most 16:
+// The same for many queries (the decoder's genes) and heads of at most kMaxHead:
 // per key, the sums over the queries in 16 lanes of register accumulators
 // (lane l takes queries l, l + 16, ...), then the lanes added in a fixed tree.
-constexpr int64_t kTiledHead = 16;
 
 template <typename T>
 SCLDM_INLINE T lane_tree(T* lanes) {
@@ -183,7 +182,7 @@ SCLDM_INLINE void key_gradients_by_lanes(const Problem<T>& a, const Gradients<T>
   to_columns(a.q, b, h, a.lq, lq, d, s.qt);
   for (int64_t j = 0; j < lk; ++j) {
     T *dk = g.k.at(b, h, j), *dv = g.v.at(b, h, j);
-    T ak[kTiledHead][kTile] = {}, av[kTiledHead][kTile] = {};
+    T ak[kMaxHead][kTile] = {}, av[kMaxHead][kTile] = {};
     if (!mask || mask[j]) {
       const T *ds = s.dp.data() + j * lq, *p = probs + j * lq;
       for (int64_t i = 0; i < lq; i += kTile)
@@ -226,7 +225,7 @@ SCLDM_INLINE void backward_pair(const Problem<T>& a, const Gradients<T>& g, int6
   }
   from_columns(s.dqt, a.lq, lq, d, g.q, b, h);
   // One tile of queries (the latent tokens): vectors along the keys; more: lanes.
-  if (a.lq > kTile && d <= kTiledHead)
+  if (a.lq > kTile && d <= kMaxHead)
     key_gradients_by_lanes(a, g, b, h, probs, s);
   else
     key_gradients(a, g, b, h, probs, s);
