@@ -1,5 +1,7 @@
 #include "model/swiglu_head.hpp"
 
+#include "model/swiglu_kernel.hpp"
+
 namespace scldm {
 namespace {
 
@@ -16,13 +18,24 @@ struct Hidden {
   }
 };
 
+// CPU float runs the element-wise work as one loop (model/swiglu_kernel.hpp);
+// other devices and types as tensor operations.
+bool runs_kernel(const torch::Tensor& y, const torch::Tensor& v) {
+  return y.device().is_cpu() && y.scalar_type() == torch::kFloat && v.scalar_type() == torch::kFloat;
+}
+
+swiglu_kernel::Block block_of(const Hidden& x, const torch::Tensor& v) {
+  return {x.ab.data_ptr<float>(), x.ab.size(0), v.size(0), v.data_ptr<float>()};
+}
+
 void forward_rows(const torch::Tensor& y, const torch::Tensor& w12, const torch::Tensor& v, torch::Tensor& r) {
   const int64_t block = swiglu_block_rows(y.device());
   for (int64_t i = 0; i < y.size(0); i += block) {
     const int64_t n = std::min(block, y.size(0) - i);
     Hidden x(y.narrow(0, i, n), w12);
     auto out = r.narrow(0, i, n);
-    torch::mv_out(out, torch::silu(x.a).mul_(x.b), v);
+    if (runs_kernel(y, v)) swiglu_kernel::forward(block_of(x, v), out.data_ptr<float>());
+    else torch::mv_out(out, torch::silu(x.a).mul_(x.b), v);
   }
 }
 
@@ -31,6 +44,19 @@ struct Grads {
 };
 
 // d r / d (a, b) times the rows' gradient g: da = g v b silu'(a), db = g v silu(a).
+void elementwise_backward(const Hidden& x, const torch::Tensor& v, const torch::Tensor& g, torch::Tensor& dab,
+                          torch::Tensor& dv) {
+  const int64_t h = v.size(0);
+  auto sig = torch::sigmoid(x.a);
+  auto s = x.a * sig;
+  auto gv = g.unsqueeze(1) * v;  // [n, h]
+  dv.addmv_((s * x.b).t(), g);
+  // silu'(a) = sig (1 + a (1 - sig))
+  auto da = dab.narrow(1, 0, h), db = dab.narrow(1, h, h);
+  torch::mul_out(da, gv * x.b, sig * (1 + x.a * (1 - sig)));
+  torch::mul_out(db, gv, s);
+}
+
 void backward_rows(const torch::Tensor& y, const torch::Tensor& w12, const torch::Tensor& v, const torch::Tensor& g,
                    Grads& d) {
   const int64_t h = v.size(0), block = swiglu_block_rows(y.device());
@@ -38,15 +64,10 @@ void backward_rows(const torch::Tensor& y, const torch::Tensor& w12, const torch
     const int64_t n = std::min(block, y.size(0) - i);
     auto yb = y.narrow(0, i, n), gb = g.narrow(0, i, n);
     Hidden x(yb, w12);
-    auto sig = torch::sigmoid(x.a);
-    auto s = x.a * sig;
-    auto gv = gb.unsqueeze(1) * v;  // [n, h]
-    d.v.addmv_((s * x.b).t(), gb);
     auto dab = torch::empty({n, 2 * h}, y.options());
-    // silu'(a) = sig (1 + a (1 - sig))
-    auto da = dab.narrow(1, 0, h), db = dab.narrow(1, h, h);
-    torch::mul_out(da, gv * x.b, sig * (1 + x.a * (1 - sig)));
-    torch::mul_out(db, gv, s);
+    if (runs_kernel(y, v))
+      swiglu_kernel::backward(block_of(x, v), gb.data_ptr<float>(), dab.data_ptr<float>(), d.v.data_ptr<float>());
+    else elementwise_backward(x, v, gb, dab, d.v);
     auto dy = d.y.narrow(0, i, n);
     torch::mm_out(dy, dab, w12);
     d.w12.addmm_(dab.t(), yb);
@@ -78,7 +99,7 @@ struct SwigluHead : torch::autograd::Function<SwigluHead> {
 
 torch::Tensor swiglu_head(const torch::Tensor& y, const torch::Tensor& w1, const torch::Tensor& w2,
                           const torch::Tensor& v) {
-  return SwigluHead::apply(y.contiguous(), w1, w2, v);
+  return SwigluHead::apply(y.contiguous(), w1, w2, v.contiguous());
 }
 
 }  // namespace scldm
