@@ -24,6 +24,12 @@ namespace scldm {
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                      const torch::Tensor& key_mask = {});
 
+// The same with keys and values packed as kv [B, Lk, 2 h d] (a linear
+// layer's output, keys first): on the kernel's path kv's gradient is written
+// whole, with no zero-filled halves to add.
+torch::Tensor attend_packed(const torch::Tensor& q, const torch::Tensor& kv, int64_t heads,
+                            const torch::Tensor& key_mask = {});
+
 // The same function by LibTorch's operators (the reference and the GPU path).
 torch::Tensor attend_reference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                const torch::Tensor& key_mask = {});

@@ -38,6 +38,14 @@ SCLDM_INLINE void to_columns(const Rows<const T>& x, int64_t b, int64_t h, int64
     for (int64_t t = 0; t < d; ++t) out[size_t(t * stride + i)] = x.at(b, h, i)[t];
 }
 
+// The queries of pair (b, h) as columns [d, padded Lq].
+template <typename T>
+SCLDM_INLINE const T* query_columns(const Problem<T>& a, int64_t b, int64_t h, Scratch<T>& s) {
+  if (a.q_columns) return a.q_columns + h * a.d * padded(a.lq);
+  to_columns(a.q, b, h, a.lq, padded(a.lq), a.d, s.qt);
+  return s.qt.data();
+}
+
 // [l] = sum_t row[t] cols[t][l], t in order, for the 16 queries of a tile.
 template <typename T>
 SCLDM_INLINE Tile<T> row_dot(const T* row, const T* cols, int64_t stride, int64_t d) {
@@ -45,6 +53,22 @@ SCLDM_INLINE Tile<T> row_dot(const T* row, const T* cols, int64_t stride, int64_
   for (int64_t t = 0; t < d; ++t) acc += row[t] * load_tile(cols + t * stride);
   return acc;
 }
+// out[jj] = row_dot(x[j0 + jj], cols) for n <= kKeys keys at once: the sums
+// over the head dimension run side by side (one would wait on each add).
+constexpr int64_t kKeys = 8;
+template <typename T>
+SCLDM_INLINE void keys_dot(const Rows<const T>& x, int64_t b, int64_t h, int64_t j0, int64_t n, const T* cols,
+                           int64_t stride, int64_t d, Tile<T>* out) {
+  Tile<T> acc[kKeys] = {};
+  const T* row[kKeys];
+  for (int64_t jj = 0; jj < kKeys; ++jj) row[jj] = x.at(b, h, j0 + std::min(jj, n - 1));  // spare lanes: unused repeats
+  for (int64_t t = 0; t < d; ++t) {
+    const Tile<T> c = load_tile(cols + t * stride);
+    for (int64_t jj = 0; jj < kKeys; ++jj) acc[jj] += row[jj][t] * c;
+  }
+  for (int64_t jj = 0; jj < kKeys; ++jj) out[jj] = acc[jj];
+}
+
 // The lanes of v added in a fixed tree.
 template <typename T>
 SCLDM_INLINE T lanes_sum(const Tile<T>& v) {
@@ -69,15 +93,20 @@ SCLDM_INLINE void forward_tile(const Problem<T>& a, int64_t b, int64_t h, int64_
   const bool* mask = a.mask ? a.mask + b * lk : nullptr;
   const T root = root_of<T>(d);
   V top = broadcast(-std::numeric_limits<T>::infinity()), sum{}, acc[kMaxHead] = {};
-  for (int64_t j = 0; j < lk; ++j) {
-    T* p = probs + j * lq + i0;
-    if (mask && !mask[j]) {
-      store_tile(p, V{});
-      continue;
+  for (int64_t j0 = 0; j0 < lk; j0 += kKeys) {
+    const int64_t n = std::min(kKeys, lk - j0);
+    V scores[kKeys];
+    keys_dot(a.k, b, h, j0, n, qt + i0, lq, d, scores);
+    for (int64_t jj = 0; jj < n; ++jj) {
+      T* p = probs + (j0 + jj) * lq + i0;
+      if (mask && !mask[j0 + jj]) {
+        store_tile(p, V{});
+        continue;
+      }
+      const V x = scores[jj] / root;
+      top = top < x ? x : top;
+      store_tile(p, x);
     }
-    const V x = row_dot(a.k.at(b, h, j), qt + i0, lq, d) / root;
-    top = top < x ? x : top;
-    store_tile(p, x);
   }
   for (int64_t j = 0; j < lk; ++j) {
     if (mask && !mask[j]) continue;
@@ -102,8 +131,8 @@ template <typename T>
 SCLDM_INLINE void forward_pair(const Problem<T>& a, const Rows<T>& out, int64_t b, int64_t h, Scratch<T>& s) {
   const int64_t lq = padded(a.lq);
   T* probs = a.probs + (b * a.heads + h) * a.lk * lq;
-  to_columns(a.q, b, h, a.lq, lq, a.d, s.qt);
-  for (int64_t i0 = 0; i0 < lq; i0 += kTile) forward_tile(a, b, h, i0, probs, s.qt.data(), out);
+  const T* qt = query_columns(a, b, h, s);
+  for (int64_t i0 = 0; i0 < lq; i0 += kTile) forward_tile(a, b, h, i0, probs, qt, out);
 }
 
 // dK = dS' Q and dV = P' dO (dS in s.dp, both [Lk, 16]) for one tile of
@@ -142,7 +171,7 @@ SCLDM_INLINE void key_gradients_by_lanes(const Problem<T>& a, const Gradients<T>
   using V = Tile<T>;
   const int64_t lk = a.lk, lq = padded(a.lq), d = a.d;
   const bool* mask = a.mask ? a.mask + b * lk : nullptr;
-  to_columns(a.q, b, h, a.lq, lq, d, s.qt);
+  const T* qt = query_columns(a, b, h, s);
   for (int64_t j = 0; j < lk; ++j) {
     T *dk = g.k.at(b, h, j), *dv = g.v.at(b, h, j);
     V ak[kMaxHead] = {}, av[kMaxHead] = {};
@@ -151,7 +180,7 @@ SCLDM_INLINE void key_gradients_by_lanes(const Problem<T>& a, const Gradients<T>
       for (int64_t i = 0; i < lq; i += kTile) {
         const V dsi = load_tile(ds + i), pi = load_tile(p + i);
         for (int64_t t = 0; t < d; ++t)
-          ak[t] += dsi * load_tile(s.qt.data() + t * lq + i), av[t] += pi * load_tile(s.dot.data() + t * lq + i);
+          ak[t] += dsi * load_tile(qt + t * lq + i), av[t] += pi * load_tile(s.dot.data() + t * lq + i);
       }
     }
     for (int64_t t = 0; t < d; ++t) dk[t] = lanes_sum<T>(ak[t]), dv[t] = lanes_sum<T>(av[t]);
@@ -168,15 +197,19 @@ SCLDM_INLINE void backward_tile(const Problem<T>& a, const Gradients<T>& g, int6
   const bool* mask = a.mask ? a.mask + b * lk : nullptr;
   const T root = root_of<T>(d);
   V weighted{}, dq[kMaxHead] = {};
-  for (int64_t j = 0; j < lk; ++j) {
-    T* dp = s.dp.data() + j * lq + i0;
-    if (mask && !mask[j]) {
-      store_tile(dp, V{});
-      continue;
+  for (int64_t j0 = 0; j0 < lk; j0 += kKeys) {
+    const int64_t n = std::min(kKeys, lk - j0);
+    V dps[kKeys];
+    keys_dot(a.v, b, h, j0, n, s.dot.data() + i0, lq, d, dps);
+    for (int64_t jj = 0; jj < n; ++jj) {
+      T* dp = s.dp.data() + (j0 + jj) * lq + i0;
+      if (mask && !mask[j0 + jj]) {
+        store_tile(dp, V{});
+        continue;
+      }
+      weighted += load_tile(probs + (j0 + jj) * lq + i0) * dps[jj];
+      store_tile(dp, dps[jj]);
     }
-    const V dpj = row_dot(a.v.at(b, h, j), s.dot.data() + i0, lq, d);
-    weighted += load_tile(probs + j * lq + i0) * dpj;
-    store_tile(dp, dpj);
   }
   for (int64_t j = 0; j < lk; ++j) {
     if (mask && !mask[j]) continue;

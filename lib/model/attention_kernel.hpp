@@ -24,6 +24,9 @@ struct Problem {
   const bool* mask;       // [B, Lk], or null: every key kept
   int64_t heads, lq, lk, d;
   T* probs;  // [B, h, Lk, query_stride(Lq)], contiguous: written by forward, read by backward
+  // Queries shared by the batch (Bq = 1) as columns [h, d, query_stride(Lq)],
+  // zeros past Lq, made once per call; null: each pair makes its own.
+  const T* q_columns;
 };
 
 template <typename T>

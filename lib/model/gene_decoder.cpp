@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "model/attention.hpp"
+#include "model/gene_rows.hpp"
 #include "model/swiglu_head.hpp"
 #include "model/vae.hpp"
 
@@ -30,6 +31,8 @@ torch::Tensor chunk_logits(const torch::Tensor& queries, const torch::Tensor& ke
   auto q = torch::linear(qn, w[kQ]).view({1, c, h, d}).transpose(1, 2);  // [1, h, c, d], shared by the cells
   auto out = attend(q, keys, values);  // [B, h, c, d]
   out = out.transpose(1, 2).reshape({out.size(0), c, E});
+  const GeneRowWeights after{w[kO], w[kL2W], w[kL2B], w[kW1], w[kW2], w[kW3], w[kHeadW], w[kHeadB], eps};
+  if (gene_rows_runs(out, E)) return gene_rows(out, queries, after);
   auto f = queries.unsqueeze(0) + torch::linear(out, w[kO]);
   auto y = torch::layer_norm(f, {E}, w[kL2W], w[kL2B], eps);
   // head(f + W3 s) = head.f + (W3' head).s + b: the head has one output, so
@@ -118,7 +121,8 @@ torch::Tensor gene_side_logits(VaeImpl& v, const torch::Tensor& tokens, const to
   if (!torch::GradMode::is_enabled()) return all_chunks(queries, keys, values, w, eps, chunk);
   // Training: keep the intermediates while they fit the budget (fastest), else recompute.
   const double cells = double(g_batch_cells > 0 ? g_batch_cells : B);
-  if (cells * double(queries.size(0)) * stored_bytes_per_cell_gene(v.config) <= budget)
+  const bool rows_kernel = gene_rows_runs(tokens, E);
+  if (cells * double(queries.size(0)) * stored_bytes_per_cell_gene(v.config, rows_kernel) <= budget)
     return chunk_logits(queries, keys, values, w, eps);
   return RecomputedGeneSide::apply(keys, values, queries, at::TensorList(w), chunk, eps);
 }

@@ -32,11 +32,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& xq, const torch::Tenso
   auto split_heads = [&](const torch::Tensor& t) {  // [B, L, E] -> [B, h, L, d]
     return t.reshape({t.size(0), t.size(1), heads, d}).transpose(1, 2);
   };
-  auto kvs = kv(xkv);
-  auto qh = split_heads(q(xq));
-  auto kh = split_heads(kvs.narrow(-1, 0, embed));
-  auto vh = split_heads(kvs.narrow(-1, embed, embed));
-  auto out = attend(qh, kh, vh, key_mask);  // [B, h, Lq, d]
+  auto out = attend_packed(split_heads(q(xq)), kv(xkv), heads, key_mask);  // [B, h, Lq, d]
   out = out.transpose(1, 2).reshape({out.size(0), out.size(2), embed});
   return o(out);
 }
