@@ -39,13 +39,15 @@ class GeneSideBatch {
 // arithmetic does not depend on its batch companions.
 inline constexpr int64_t kGeneChunk = 256;
 
-// What the backward pass keeps per (cell, gene) when the gene side is not
+// What training holds per (cell, gene) at its peak when the gene side is not
 // recomputed. rows_kernel (the CPU in float, model/gene_rows.hpp): the
-// attention's weights and output; otherwise autograd's attention scores and
-// weights and E-wide activations (swiglu_head keeps none of its hidden-wide
-// ones).
+// attention's weights and output, and in the backward pass the gradients of
+// that output and of the queries per cell, and the likelihood's [B, G]
+// terms (measured: fit-vae --preset base on 20,000 genes, bench/RESULTS.md);
+// otherwise autograd's attention scores and weights and E-wide activations
+// (swiglu_head keeps none of its hidden-wide ones).
 inline double stored_bytes_per_cell_gene(const VaeConfig& c, bool rows_kernel) {
-  if (rows_kernel) return 4.0 * double(c.heads_cross * c.tokens + c.embed + 2);
+  if (rows_kernel) return 4.0 * double(c.heads_cross * c.tokens + 3 * c.embed + 12);
   return 4.0 * double(2 * c.heads_cross * c.tokens + 8 * c.embed + 3);
 }
 
