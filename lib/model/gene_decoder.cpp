@@ -24,15 +24,17 @@ variable_list gene_side_weights(VaeImpl& v) {
 
 // Logits [B, c] of queries [c, E] against keys and values [B, h, m, d]: the
 // arithmetic of Mcab::forward and the head, for one chunk of genes.
+// for_backward: the caller only differentiates the result (the rows' own
+// function then leaves its values unset: its backward pass computes them again).
 torch::Tensor chunk_logits(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,
-                           const variable_list& w, double eps) {
+                           const variable_list& w, double eps, bool for_backward = false) {
   const int64_t c = queries.size(0), E = queries.size(1), h = keys.size(1), d = keys.size(3);
   auto qn = torch::layer_norm(queries, {E}, w[kLqW], w[kLqB], eps);
   auto q = torch::linear(qn, w[kQ]).view({1, c, h, d}).transpose(1, 2);  // [1, h, c, d], shared by the cells
   auto out = attend(q, keys, values);  // [B, h, c, d]
   out = out.transpose(1, 2).reshape({out.size(0), c, E});
   const GeneRowWeights after{w[kO], w[kL2W], w[kL2B], w[kW1], w[kW2], w[kW3], w[kHeadW], w[kHeadB], eps};
-  if (gene_rows_runs(out, E)) return gene_rows(out, queries, after);
+  if (gene_rows_runs(out, E)) return gene_rows(out, queries, after, !for_backward);
   auto f = queries.unsqueeze(0) + torch::linear(out, w[kO]);
   auto y = torch::layer_norm(f, {E}, w[kL2W], w[kL2B], eps);
   // head(f + W3 s) = head.f + (W3' head).s + b: the head has one output, so
@@ -84,7 +86,7 @@ struct RecomputedGeneSide : torch::autograd::Function<RecomputedGeneSide> {
       auto q = leaf(queries.narrow(0, g, c));
       variable_list inputs{keys, values, q};
       inputs.insert(inputs.end(), w.begin(), w.end());
-      auto grads = torch::autograd::grad({chunk_logits(q, keys, values, w, eps)}, inputs, {g_out.narrow(1, g, c)},
+      auto grads = torch::autograd::grad({chunk_logits(q, keys, values, w, eps, true)}, inputs, {g_out.narrow(1, g, c)},
                                          false, false, true);
       grad_queries.narrow(0, g, c).copy_(grads[2]);
       for (size_t i = 0; i < sums.size(); ++i) {

@@ -71,10 +71,13 @@ void block_backward(const variable_list& in, const rows_kernel::Params& p, const
 constexpr int64_t kBlockRows = 512;
 
 struct GeneRows : torch::autograd::Function<GeneRows> {
-  static torch::Tensor forward(AutogradContext* ctx, at::TensorList inputs, double eps) {
+  static torch::Tensor forward(AutogradContext* ctx, at::TensorList inputs, double eps, bool values) {
     const variable_list in = inputs.vec();
     const int64_t R = in[kOut].size(0), E = in[kOut].size(1);
     auto logits = torch::empty({R}, in[kOut].options());
+    ctx->save_for_backward(in);
+    ctx->saved_data["eps"] = eps;
+    if (!values) return logits;
     const auto p = params_of(in, eps);
     BlockRows rows(std::min(R, kBlockRows), E, in[kW12].size(0), in[kOut].options());
     auto r = torch::empty({kBlockRows}, in[kOut].options());
@@ -84,8 +87,6 @@ struct GeneRows : torch::autograd::Function<GeneRows> {
       swiglu_kernel::forward(rows.swiglu(in, n), ptr(r));
       rows_kernel::head_logits(x, p, ptr(rows.f), ptr(r), ptr(logits) + r0);
     }
-    ctx->save_for_backward(in);
-    ctx->saved_data["eps"] = eps;
     return logits;
   }
 
@@ -101,7 +102,8 @@ struct GeneRows : torch::autograd::Function<GeneRows> {
     Grads d(in);
     for (int64_t r0 = 0; r0 < R; r0 += kBlockRows)
       block_backward(in, p, g, r0, std::min(kBlockRows, R - r0), rows, dab, dy, df, d);
-    return {d.out, d.queries, d.out_proj, d.norm_w, d.norm_b, d.w12, d.v, d.head, d.head_b, torch::Tensor()};
+    return {d.out, d.queries, d.out_proj, d.norm_w, d.norm_b, d.w12, d.v, d.head, d.head_b, torch::Tensor(),
+            torch::Tensor()};
   }
 };
 
@@ -111,7 +113,8 @@ bool gene_rows_runs(const torch::Tensor& like, int64_t E) {
   return like.device().is_cpu() && like.scalar_type() == torch::kFloat && E <= rows_kernel::kMaxWidth;
 }
 
-torch::Tensor gene_rows(const torch::Tensor& out, const torch::Tensor& queries, const GeneRowWeights& w) {
+torch::Tensor gene_rows(const torch::Tensor& out, const torch::Tensor& queries, const GeneRowWeights& w,
+                        bool values) {
   const int64_t B = out.size(0), c = out.size(1), E = out.size(2);
   TORCH_CHECK(gene_rows_runs(out, E) && queries.scalar_type() == torch::kFloat && w.out_proj.scalar_type() == torch::kFloat,
               "gene_rows: CPU float tensors with rows of at most ", rows_kernel::kMaxWidth);
@@ -126,7 +129,7 @@ torch::Tensor gene_rows(const torch::Tensor& out, const torch::Tensor& queries, 
   inputs[kV] = torch::matmul(head, w.w3).contiguous();  // head(W3 s) = (W3' head) . s
   inputs[kHead] = head.contiguous();
   inputs[kHeadB] = w.head_bias.reshape({1}).contiguous();
-  return GeneRows::apply(at::TensorList(inputs), w.eps).view({B, c});
+  return GeneRows::apply(at::TensorList(inputs), w.eps, values).view({B, c});
 }
 
 }  // namespace scldm

@@ -24,7 +24,10 @@ struct GeneRowWeights {
 bool gene_rows_runs(const torch::Tensor& like, int64_t E);
 
 // out [B, c, E] (the attention's output), queries [c, E] -> logits [B, c].
-// Differentiable in out, queries and every weight (once).
-torch::Tensor gene_rows(const torch::Tensor& out, const torch::Tensor& queries, const GeneRowWeights& w);
+// Differentiable in out, queries and every weight (once). values = false:
+// the logits' values are left unset, for a caller that only differentiates
+// them (the backward pass computes the rows anyway).
+torch::Tensor gene_rows(const torch::Tensor& out, const torch::Tensor& queries, const GeneRowWeights& w,
+                        bool values = true);
 
 }  // namespace scldm

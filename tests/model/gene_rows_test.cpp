@@ -73,6 +73,16 @@ TEST(GeneRows, CellsAreIndependentOfTheirCompanions) {
         << "cell " << b;
 }
 
+// Without values (the recomputed chunks' backward), the same gradients.
+TEST(GeneRows, GradientsWithoutValuesAreTheSame) {
+  torch::manual_seed(7);
+  const Case c = random_case(2, 600, 32, 88);
+  auto g = torch::randn({2, 600});
+  auto with = torch::autograd::grad({gene_rows(c.out, c.queries, c.w)}, c.inputs(), {g});
+  auto without = torch::autograd::grad({gene_rows(c.out, c.queries, c.w, false)}, c.inputs(), {g});
+  for (size_t i = 0; i < with.size(); ++i) EXPECT_TRUE(torch::equal(with[i], without[i])) << "input " << i;
+}
+
 TEST(GeneRows, RunsOnTheCpuInFloatOnly) {
   const Case c = random_case(1, 3, 8, 4).as(torch::kDouble);
   EXPECT_FALSE(gene_rows_runs(c.out, 8));
