@@ -141,10 +141,9 @@ struct PackedAttention : torch::autograd::Function<PackedAttention> {
   }
 };
 
-// The kernel wins for narrow heads (base's 4 and 8 dimensions, small's
-// self-attention: bench/RESULTS.md); from 16 on (small's cross-attention,
-// the prior's blocks) LibTorch's products are as fast or faster: the kernel
-// takes heads of up to kernel::kMaxHead.
+// The kernel wins for narrow heads (base's 4 and 8 dimensions, small's 8
+// and 16: bench/RESULTS.md); wider ones (the prior's blocks, 32) stay on
+// LibTorch's products: the kernel takes heads of up to kernel::kMaxHead.
 bool runs_kernel(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask) {
   const auto type = q.scalar_type();
   return q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu() && (!mask.defined() || mask.device().is_cpu()) &&

@@ -17,7 +17,7 @@ namespace scldm {
 // entry and head. q [Bq, h, Lq, d] with Bq = 1 (queries shared by the batch)
 // or B; k, v [B, h, Lk, d]; key_mask [B, Lk] bool or undefined. A query with
 // no key kept gets zeros. Returns [B, h, Lq, d]. Differentiable in q, k and v
-// (once); CPU float and double with d <= 8 run the kernel, other devices,
+// (once); CPU float and double with d <= 16 run the kernel, other devices,
 // types and widths LibTorch's operators (the same function). The kernel's
 // output is a view made inside an autograd function: change a copy of it,
 // not it, in place.

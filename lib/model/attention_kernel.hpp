@@ -36,7 +36,7 @@ struct Gradients {
 };
 
 // The widest head the kernel takes (its accumulators live in registers).
-inline constexpr int64_t kMaxHead = 8;
+inline constexpr int64_t kMaxHead = 16;
 
 // The probabilities' row length for Lq queries (whole tiles of 16).
 inline int64_t query_stride(int64_t lq) { return (lq + 15) / 16 * 16; }

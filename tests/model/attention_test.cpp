@@ -52,6 +52,9 @@ const Case kCases[] = {
     {1, 1, 2, 3, 7, 5, true},
     {2, 1, 2, 3, 7, 5, false},   // few queries, an odd width, no mask
     {3, 0, 2, 20, 1, 8, true},   // one key
+    {4, 1, 2, 16, 40, 16, true},  // small's cross-attention: encoder pooling, heads of 16
+    {3, 1, 2, 37, 11, 16, false}, // and its decoder's genes (keys not a multiple of 8)
+    {2, 2, 3, 21, 9, 13, true},   // an odd width past 8
 };
 
 TEST(Attention, EqualsLibTorchsOperatorsInDouble) {
