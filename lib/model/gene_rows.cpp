@@ -118,6 +118,11 @@ torch::Tensor gene_rows(const torch::Tensor& out, const torch::Tensor& queries, 
   const int64_t B = out.size(0), c = out.size(1), E = out.size(2);
   TORCH_CHECK(gene_rows_runs(out, E) && queries.scalar_type() == torch::kFloat && w.out_proj.scalar_type() == torch::kFloat,
               "gene_rows: CPU float tensors with rows of at most ", rows_kernel::kMaxWidth);
+  const int64_t H = w.w1.size(0);
+  TORCH_CHECK(queries.dim() == 2 && queries.size(0) == c && queries.size(1) == E && w.out_proj.sizes() == torch::IntArrayRef({E, E}) &&
+                  w.norm_weight.numel() == E && w.norm_bias.numel() == E && w.w1.size(1) == E && w.w2.sizes() == w.w1.sizes() &&
+                  w.w3.sizes() == torch::IntArrayRef({E, H}) && w.head_weight.numel() == E && w.head_bias.numel() == 1,
+              "gene_rows: shapes do not fit out ", out.sizes());
   auto head = w.head_weight.reshape({E});
   variable_list inputs(kInputs);
   inputs[kOut] = out.reshape({B * c, E}).contiguous();
