@@ -20,21 +20,29 @@ namespace scldm::vector_math {
 // Lanes of the kernels' vector accumulators (one AVX-512 register of floats).
 inline constexpr int64_t kLanes = 16;
 
+// Cephes' expf for y in [-87, 88] (a float or a Tile of them): n = y / ln 2
+// rounded to nearest, and e^(y - n ln 2) by a polynomial.
+template <typename V>
+SCLDM_INLINE V exp_reduced(V y, V& n) {
+  n = (y * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const V r = (y - n * 0.693359375f) + n * 2.12194440e-4f;
+  V p = r * 0.0f + 1.9875691500e-4f;  // the constant itself (r is finite)
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  return p * r * r + r + 1.0f;
+}
+
 // exp by a fixed polynomial for float (Cephes' expf, ~1 ulp) that vectorizes
 // and rounds alike on every CPU (no library dispatch); double (tests) by the
 // C library, whose last bit may depend on the CPU.
 SCLDM_INLINE float exp_of(float x) {
   float y = x >= -87.0f ? x : -87.0f;  // NaN too: the conversion below needs a number
   y = y <= 88.0f ? y : 88.0f;
-  const float n = (y * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-  const float r = (y - n * 0.693359375f) + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  float n;
+  const float p = exp_reduced(y, n);
   const float scale = __builtin_bit_cast(float, (int32_t(n) + 127) << 23);
   return x != x ? x : x < -87.0f ? 0.0f : p * scale;  // NaN stays NaN
 }
@@ -66,15 +74,8 @@ SCLDM_INLINE Tile<float> exp_of(Tile<float> x) {
   const Tile<float> low = broadcast(-87.0f), high = broadcast(88.0f);
   Tile<float> y = x >= low ? x : low;
   y = y <= high ? y : high;
-  const Tile<float> n = (y * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  const Tile<float> r = (y - n * 0.693359375f) + n * 2.12194440e-4f;
-  Tile<float> p = broadcast(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  Tile<float> n;
+  const Tile<float> p = exp_reduced(y, n);
   const Tile<float> scale = (Tile<float>)((__builtin_convertvector(n, Ints) + 127) << 23);
   const Tile<float> finite = x < low ? Tile<float>{} : p * scale;
   return x != x ? x : finite;
