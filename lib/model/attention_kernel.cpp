@@ -69,6 +69,17 @@ SCLDM_INLINE void keys_dot(const Rows<const T>& x, int64_t b, int64_t h, int64_t
   for (int64_t jj = 0; jj < kKeys; ++jj) out[jj] = acc[jj];
 }
 
+// One past the last kept key of batch entry b: padding at the end is never
+// read (each key's sums are its own, so the kept keys' bytes do not change).
+template <typename T>
+SCLDM_INLINE int64_t keys_end(const Problem<T>& a, int64_t b) {
+  if (!a.mask) return a.lk;
+  const bool* mask = a.mask + b * a.lk;
+  int64_t end = a.lk;
+  while (end > 0 && !mask[end - 1]) --end;
+  return end;
+}
+
 // The lanes of v added in a fixed tree.
 template <typename T>
 SCLDM_INLINE T lanes_sum(const Tile<T>& v) {
@@ -83,14 +94,15 @@ SCLDM_INLINE T root_of(int64_t d) { return T(std::sqrt(double(d))); }
 // The layout puts the queries along memory: every product and softmax sum
 // runs over the keys in order, as vector operations over the 16 queries of a
 // tile, whose running max, sum and output stay in registers. A dropped key is
-// skipped (its probability is 0), so padding adds nothing. probs [Lk, padded
-// Lq] per pair; the tile's columns [i0, i0 + 16) are written.
+// skipped (its probability is 0), so padding adds nothing; keys from `lk`
+// on are all dropped. probs [a.lk, padded Lq] per pair; the tile's columns
+// [i0, i0 + 16) are written.
 template <typename T>
-SCLDM_INLINE void forward_tile(const Problem<T>& a, int64_t b, int64_t h, int64_t i0, T* probs, const T* qt,
-                               const Rows<T>& out) {
+SCLDM_INLINE void forward_tile(const Problem<T>& a, int64_t b, int64_t lk, int64_t h, int64_t i0, T* probs,
+                               const T* qt, const Rows<T>& out) {
   using V = Tile<T>;
-  const int64_t lk = a.lk, lq = padded(a.lq), d = a.d;
-  const bool* mask = a.mask ? a.mask + b * lk : nullptr;
+  const int64_t lq = padded(a.lq), d = a.d;
+  const bool* mask = a.mask ? a.mask + b * a.lk : nullptr;
   const T root = root_of<T>(d);
   V top = broadcast(-std::numeric_limits<T>::infinity()), sum{}, acc[kMaxHead] = {};
   for (int64_t j0 = 0; j0 < lk; j0 += kKeys) {
@@ -108,6 +120,7 @@ SCLDM_INLINE void forward_tile(const Problem<T>& a, int64_t b, int64_t h, int64_
       store_tile(p, x);
     }
   }
+  for (int64_t j = lk; j < a.lk; ++j) store_tile(probs + j * lq + i0, V{});
   for (int64_t j = 0; j < lk; ++j) {
     if (mask && !mask[j]) continue;
     T* p = probs + j * lq + i0;
@@ -132,17 +145,18 @@ SCLDM_INLINE void forward_pair(const Problem<T>& a, const Rows<T>& out, int64_t 
   const int64_t lq = padded(a.lq);
   T* probs = a.probs + (b * a.heads + h) * a.lk * lq;
   const T* qt = query_columns(a, b, h, s);
-  for (int64_t i0 = 0; i0 < lq; i0 += kTile) forward_tile(a, b, h, i0, probs, qt, out);
+  const int64_t lk = keys_end(a, b);
+  for (int64_t i0 = 0; i0 < lq; i0 += kTile) forward_tile(a, b, lk, h, i0, probs, qt, out);
 }
 
 // dK = dS' Q and dV = P' dO (dS in s.dp, both [Lk, 16]) for one tile of
 // queries (the latent tokens): vectors along 16 keys at a time, each summed
-// over the queries in order.
+// over the queries in order; keys from `lk` on (all dropped) get zeros.
 template <typename T>
-SCLDM_INLINE void key_gradients(const Problem<T>& a, const Gradients<T>& g, int64_t b, int64_t h, const T* probs,
-                                Scratch<T>& s) {
+SCLDM_INLINE void key_gradients(const Problem<T>& a, const Gradients<T>& g, int64_t b, int64_t lk, int64_t h,
+                                const T* probs, Scratch<T>& s) {
   using V = Tile<T>;
-  const int64_t lk = a.lk, lq = padded(a.lq), d = a.d;
+  const int64_t lq = padded(a.lq), d = a.d;
   T ds_t[kTile][kTile], p_t[kTile][kTile];  // [query][key of the block]
   for (int64_t j0 = 0; j0 < lk; j0 += kTile) {
     const int64_t n = std::min(kTile, lk - j0);
@@ -160,22 +174,24 @@ SCLDM_INLINE void key_gradients(const Problem<T>& a, const Gradients<T>& g, int6
     for (int64_t l = 0; l < n; ++l)
       for (int64_t t = 0; t < d; ++t) g.k.at(b, h, j0 + l)[t] = dk[t][l], g.v.at(b, h, j0 + l)[t] = dv[t][l];
   }
+  for (int64_t j = lk; j < a.lk; ++j)
+    for (int64_t t = 0; t < d; ++t) g.k.at(b, h, j)[t] = T(0), g.v.at(b, h, j)[t] = T(0);
 }
 
 // The same for many queries (the decoder's genes): per key, the sums over the
 // queries in 16 lanes (lane l takes queries l, l + 16, ...), then the lanes
 // added in a fixed tree.
 template <typename T>
-SCLDM_INLINE void key_gradients_by_lanes(const Problem<T>& a, const Gradients<T>& g, int64_t b, int64_t h,
+SCLDM_INLINE void key_gradients_by_lanes(const Problem<T>& a, const Gradients<T>& g, int64_t b, int64_t lk, int64_t h,
                                          const T* probs, Scratch<T>& s) {
   using V = Tile<T>;
-  const int64_t lk = a.lk, lq = padded(a.lq), d = a.d;
-  const bool* mask = a.mask ? a.mask + b * lk : nullptr;
+  const int64_t lq = padded(a.lq), d = a.d;
+  const bool* mask = a.mask ? a.mask + b * a.lk : nullptr;
   const T* qt = query_columns(a, b, h, s);
-  for (int64_t j = 0; j < lk; ++j) {
+  for (int64_t j = 0; j < a.lk; ++j) {
     T *dk = g.k.at(b, h, j), *dv = g.v.at(b, h, j);
     V ak[kMaxHead] = {}, av[kMaxHead] = {};
-    if (!mask || mask[j]) {
+    if (j < lk && (!mask || mask[j])) {
       const T *ds = s.dp.data() + j * lq, *p = probs + j * lq;
       for (int64_t i = 0; i < lq; i += kTile) {
         const V dsi = load_tile(ds + i), pi = load_tile(p + i);
@@ -188,13 +204,14 @@ SCLDM_INLINE void key_gradients_by_lanes(const Problem<T>& a, const Gradients<T>
 }
 
 // dP = dO V'; dS = P (dP - rowsum(P dP)) / sqrt d; dQ = dS K, for one tile of
-// queries, every sum over keys in order; dS kept in s.dp (a dropped key: 0).
+// queries, every sum over keys in order; dS kept in s.dp for the keys before
+// `lk` (a dropped key: 0).
 template <typename T>
-SCLDM_INLINE void backward_tile(const Problem<T>& a, const Gradients<T>& g, int64_t b, int64_t h, int64_t i0,
-                                const T* probs, Scratch<T>& s) {
+SCLDM_INLINE void backward_tile(const Problem<T>& a, const Gradients<T>& g, int64_t b, int64_t lk, int64_t h,
+                                int64_t i0, const T* probs, Scratch<T>& s) {
   using V = Tile<T>;
-  const int64_t lk = a.lk, lq = padded(a.lq), d = a.d;
-  const bool* mask = a.mask ? a.mask + b * lk : nullptr;
+  const int64_t lq = padded(a.lq), d = a.d;
+  const bool* mask = a.mask ? a.mask + b * a.lk : nullptr;
   const T root = root_of<T>(d);
   V weighted{}, dq[kMaxHead] = {};
   for (int64_t j0 = 0; j0 < lk; j0 += kKeys) {
@@ -229,11 +246,12 @@ SCLDM_INLINE void backward_pair(const Problem<T>& a, const Gradients<T>& g, int6
   const T* probs = a.probs + (b * a.heads + h) * a.lk * lq;
   to_columns(g.out_grad, b, h, a.lq, lq, a.d, s.dot);
   s.dp.resize(size_t(a.lk * lq));
-  for (int64_t i0 = 0; i0 < lq; i0 += kTile) backward_tile(a, g, b, h, i0, probs, s);
+  const int64_t lk = keys_end(a, b);
+  for (int64_t i0 = 0; i0 < lq; i0 += kTile) backward_tile(a, g, b, lk, h, i0, probs, s);
   if (a.lq > kTile)
-    key_gradients_by_lanes(a, g, b, h, probs, s);
+    key_gradients_by_lanes(a, g, b, lk, h, probs, s);
   else
-    key_gradients(a, g, b, h, probs, s);
+    key_gradients(a, g, b, lk, h, probs, s);
 }
 
 template <typename T>

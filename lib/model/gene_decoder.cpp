@@ -23,26 +23,25 @@ variable_list gene_side_weights(VaeImpl& v) {
 }
 
 // Logits [B, c] of queries [c, E] against keys and values [B, h, m, d]: the
-// arithmetic of Mcab::forward and the head, for one chunk of genes.
-// for_backward: the caller only differentiates the result (the rows' own
-// function then leaves its values unset: its backward pass computes them again).
+// arithmetic of Mcab::forward and the head, for one chunk of genes. `rows`:
+// what the rows' own function keeps or computes (model/gene_rows.hpp).
 torch::Tensor chunk_logits(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,
-                           const variable_list& w, double eps, bool for_backward = false) {
+                           const variable_list& w, double eps, GeneRowsMode rows = GeneRowsMode::values) {
   const int64_t c = queries.size(0), E = queries.size(1), h = keys.size(1), d = keys.size(3);
   auto qn = torch::layer_norm(queries, {E}, w[kLqW], w[kLqB], eps);
   auto q = torch::linear(qn, w[kQ]).view({1, c, h, d}).transpose(1, 2);  // [1, h, c, d], shared by the cells
   auto out = attend(q, keys, values);  // [B, h, c, d]
   out = out.transpose(1, 2).reshape({out.size(0), c, E});
   const GeneRowWeights after{w[kO], w[kL2W], w[kL2B], w[kW1], w[kW2], w[kW3], w[kHeadW], w[kHeadB], eps};
-  if (gene_rows_runs(out, E)) return gene_rows(out, queries, after, !for_backward);
+  if (gene_rows_runs(out, E)) return gene_rows(out, queries, after, rows);
   auto f = queries.unsqueeze(0) + torch::linear(out, w[kO]);
   auto y = torch::layer_norm(f, {E}, w[kL2W], w[kL2B], eps);
   // head(f + W3 s) = head.f + (W3' head).s + b: the head has one output, so
   // W3 folds into a vector and its [B, c, E] product is never formed; s, the
   // SwiGLU's [B, c, hidden] activations, live a block of rows at a time.
   auto head = w[kHeadW].squeeze(0);
-  auto rows = swiglu_head(y.reshape({-1, E}), w[kW1], w[kW2], torch::matmul(head, w[kW3]));
-  return torch::matmul(f, head) + rows.view({f.size(0), c}) + w[kHeadB];
+  auto r = swiglu_head(y.reshape({-1, E}), w[kW1], w[kW2], torch::matmul(head, w[kW3]));
+  return torch::matmul(f, head) + r.view({f.size(0), c}) + w[kHeadB];
 }
 
 torch::Tensor all_chunks(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,
@@ -86,7 +85,7 @@ struct RecomputedGeneSide : torch::autograd::Function<RecomputedGeneSide> {
       auto q = leaf(queries.narrow(0, g, c));
       variable_list inputs{keys, values, q};
       inputs.insert(inputs.end(), w.begin(), w.end());
-      auto grads = torch::autograd::grad({chunk_logits(q, keys, values, w, eps, true)}, inputs, {g_out.narrow(1, g, c)},
+      auto grads = torch::autograd::grad({chunk_logits(q, keys, values, w, eps, GeneRowsMode::backward_only)}, inputs, {g_out.narrow(1, g, c)},
                                          false, false, true);
       grad_queries.narrow(0, g, c).copy_(grads[2]);
       for (size_t i = 0; i < sums.size(); ++i) {
@@ -121,11 +120,14 @@ torch::Tensor gene_side_logits(VaeImpl& v, const torch::Tensor& tokens, const to
   auto w = gene_side_weights(v);
   const double eps = v.config.layernorm_eps;
   if (!torch::GradMode::is_enabled()) return all_chunks(queries, keys, values, w, eps, chunk);
-  // Training: keep the intermediates while they fit the budget (fastest), else recompute.
-  const double cells = double(g_batch_cells > 0 ? g_batch_cells : B);
+  // Training: keep the intermediates while they fit the budget (fastest; the
+  // rows' activations too where they also fit), else recompute.
+  const double cell_genes = double(g_batch_cells > 0 ? g_batch_cells : B) * double(queries.size(0));
   const bool rows_kernel = gene_rows_runs(tokens, E);
-  if (cells * double(queries.size(0)) * stored_bytes_per_cell_gene(v.config, rows_kernel) <= budget)
-    return chunk_logits(queries, keys, values, w, eps);
+  const double stored = stored_bytes_per_cell_gene(v.config, rows_kernel);
+  if (rows_kernel && cell_genes * (stored + kept_row_bytes(E, v.config.hidden())) <= budget)
+    return chunk_logits(queries, keys, values, w, eps, GeneRowsMode::keep_rows);
+  if (cell_genes * stored <= budget) return chunk_logits(queries, keys, values, w, eps);
   return RecomputedGeneSide::apply(keys, values, queries, at::TensorList(w), chunk, eps);
 }
 

@@ -17,7 +17,9 @@ namespace scldm {
 struct VaeImpl;
 
 // Training keeps the gene side's intermediates (fastest) while a batch's
-// fit in this many bytes, and recomputes chunks beyond it (flat memory).
+// fit in this many bytes (on the CPU in float, the rows' activations too,
+// kept_row_bytes each, where those also fit), and recomputes chunks beyond
+// it (flat memory).
 inline constexpr double kStoredBudgetBytes = 1024.0 * 1024 * 1024;
 
 // While one lives on a thread, the gene side there keeps or recomputes as a

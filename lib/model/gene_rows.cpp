@@ -19,24 +19,32 @@ rows_kernel::Params params_of(const variable_list& in, double eps) {
   return {ptr(in[kNormW]), ptr(in[kNormB]), float(eps), ptr(in[kHead]), in[kHeadB].item<float>()};
 }
 
-// One block's rows computed again (forward and backward alike): f, y, and the
-// SwiGLU's [a | b].
+// The rows' f, y and the SwiGLU's [a | b]: one block's, computed again for
+// each block (forward and backward alike), or every row's (`all`), computed
+// once in the forward pass and kept for the backward pass.
 struct BlockRows {
   torch::Tensor f, y, ab;
-  BlockRows(int64_t rows, int64_t E, int64_t hidden2, const torch::TensorOptions& o)
-      : f(torch::empty({rows, E}, o)), y(torch::empty({rows, E}, o)), ab(torch::empty({rows, hidden2}, o)) {}
+  bool all;
+  BlockRows(int64_t rows, int64_t E, int64_t hidden2, const torch::TensorOptions& o, bool all = false)
+      : f(torch::empty({rows, E}, o)), y(torch::empty({rows, E}, o)), ab(torch::empty({rows, hidden2}, o)), all(all) {}
+  BlockRows(const variable_list& kept) : f(kept[0]), y(kept[1]), ab(kept[2]), all(true) {}
 
+  // Rows [r0, r0 + n) of t.
+  torch::Tensor at(const torch::Tensor& t, int64_t r0, int64_t n) const { return t.narrow(0, all ? r0 : 0, n); }
+  static rows_kernel::Block block(const variable_list& in, int64_t r0, int64_t n) {
+    const int64_t genes = in[kQueries].size(0);
+    return {n, in[kQueries].size(1), genes, r0 % genes};
+  }
   rows_kernel::Block compute(const variable_list& in, const rows_kernel::Params& p, int64_t r0, int64_t n) {
-    const int64_t genes = in[kQueries].size(0), E = in[kQueries].size(1);
-    auto fb = f.narrow(0, 0, n), yb = y.narrow(0, 0, n), abb = ab.narrow(0, 0, n);
+    auto fb = at(f, r0, n), yb = at(y, r0, n), abb = at(ab, r0, n);
     torch::mm_out(fb, in[kOut].narrow(0, r0, n), in[kOutProj].t());
-    const rows_kernel::Block x{n, E, genes, r0 % genes};
+    const auto x = block(in, r0, n);
     rows_kernel::residual_norm(x, p, ptr(in[kQueries]), ptr(fb), ptr(yb));
     torch::mm_out(abb, yb, in[kW12].t());
     return x;
   }
-  swiglu_kernel::Block swiglu(const variable_list& in, int64_t n) const {
-    return {ptr(ab), n, in[kV].size(0), ptr(in[kV])};
+  swiglu_kernel::Block swiglu(const variable_list& in, int64_t r0, int64_t n) const {
+    return {ptr(at(ab, r0, n)), n, in[kV].size(0), ptr(in[kV])};
   }
 };
 
@@ -50,17 +58,17 @@ struct Grads {
   rows_kernel::Sums sums() const { return {ptr(head), ptr(head_b), ptr(norm_w), ptr(norm_b), ptr(queries)}; }
 };
 
-// One block's backward pass: its rows again, then the SwiGLU's, the
-// LayerNorm's and head's, and W_O's gradients.
+// One block's backward pass: its rows (again, unless kept), then the
+// SwiGLU's, the LayerNorm's and head's, and W_O's gradients.
 void block_backward(const variable_list& in, const rows_kernel::Params& p, const torch::Tensor& g, int64_t r0, int64_t n,
                     BlockRows& rows, torch::Tensor& dab, torch::Tensor& dy, torch::Tensor& df, Grads& d) {
-  const auto x = rows.compute(in, p, r0, n);
+  const auto x = rows.all ? BlockRows::block(in, r0, n) : rows.compute(in, p, r0, n);
   auto dabb = dab.narrow(0, 0, n), dyb = dy.narrow(0, 0, n), dfb = df.narrow(0, 0, n);
   const float* gb = ptr(g) + r0;
-  swiglu_kernel::backward(rows.swiglu(in, n), gb, ptr(dabb), ptr(d.v));
+  swiglu_kernel::backward(rows.swiglu(in, r0, n), gb, ptr(dabb), ptr(d.v));
   torch::mm_out(dyb, dabb, in[kW12]);
-  d.w12.addmm_(dabb.t(), rows.y.narrow(0, 0, n));
-  rows_kernel::backward(x, p, gb, ptr(rows.f), ptr(dyb), ptr(dfb), d.sums());
+  d.w12.addmm_(dabb.t(), rows.at(rows.y, r0, n));
+  rows_kernel::backward(x, p, gb, ptr(rows.at(rows.f, r0, n)), ptr(dyb), ptr(dfb), d.sums());
   auto out_grad = d.out.narrow(0, r0, n);
   torch::mm_out(out_grad, dfb, in[kOutProj]);
   d.out_proj.addmm_(dfb.t(), in[kOut].narrow(0, r0, n));
@@ -71,33 +79,41 @@ void block_backward(const variable_list& in, const rows_kernel::Params& p, const
 constexpr int64_t kBlockRows = 512;
 
 struct GeneRows : torch::autograd::Function<GeneRows> {
-  static torch::Tensor forward(AutogradContext* ctx, at::TensorList inputs, double eps, bool values) {
+  static torch::Tensor forward(AutogradContext* ctx, at::TensorList inputs, double eps, int64_t mode) {
     const variable_list in = inputs.vec();
     const int64_t R = in[kOut].size(0), E = in[kOut].size(1);
     auto logits = torch::empty({R}, in[kOut].options());
-    ctx->save_for_backward(in);
     ctx->saved_data["eps"] = eps;
-    if (!values) return logits;
+    const bool keep = mode == int64_t(GeneRowsMode::keep_rows);
+    if (mode == int64_t(GeneRowsMode::backward_only)) {
+      ctx->save_for_backward(in);
+      return logits;
+    }
     const auto p = params_of(in, eps);
-    BlockRows rows(std::min(R, kBlockRows), E, in[kW12].size(0), in[kOut].options());
+    BlockRows rows(keep ? R : std::min(R, kBlockRows), E, in[kW12].size(0), in[kOut].options(), keep);
     auto r = torch::empty({kBlockRows}, in[kOut].options());
     for (int64_t r0 = 0; r0 < R; r0 += kBlockRows) {
       const int64_t n = std::min(kBlockRows, R - r0);
       const auto x = rows.compute(in, p, r0, n);
-      swiglu_kernel::forward(rows.swiglu(in, n), ptr(r));
-      rows_kernel::head_logits(x, p, ptr(rows.f), ptr(r), ptr(logits) + r0);
+      swiglu_kernel::forward(rows.swiglu(in, r0, n), ptr(r));
+      rows_kernel::head_logits(x, p, ptr(rows.at(rows.f, r0, n)), ptr(r), ptr(logits) + r0);
     }
+    variable_list saved = in;
+    if (keep) saved.insert(saved.end(), {rows.f, rows.y, rows.ab});
+    ctx->save_for_backward(saved);
     return logits;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
     TORCH_CHECK(!torch::GradMode::is_enabled(), "gene_rows: no second derivatives (create_graph)");
-    const auto in = ctx->get_saved_variables();
+    auto in = ctx->get_saved_variables();
+    const variable_list kept(in.begin() + kInputs, in.end());
+    in.resize(kInputs);
     const auto p = params_of(in, ctx->saved_data["eps"].toDouble());
     const int64_t R = in[kOut].size(0), E = in[kOut].size(1), block = std::min(R, kBlockRows);
     const auto o = in[kOut].options();
     auto g = grad[0].contiguous();
-    BlockRows rows(block, E, in[kW12].size(0), o);
+    BlockRows rows = kept.empty() ? BlockRows(block, E, in[kW12].size(0), o) : BlockRows(kept);
     auto dab = torch::empty({block, in[kW12].size(0)}, o), dy = torch::empty({block, E}, o), df = torch::empty({block, E}, o);
     Grads d(in);
     for (int64_t r0 = 0; r0 < R; r0 += kBlockRows)
@@ -114,7 +130,7 @@ bool gene_rows_runs(const torch::Tensor& like, int64_t E) {
 }
 
 torch::Tensor gene_rows(const torch::Tensor& out, const torch::Tensor& queries, const GeneRowWeights& w,
-                        bool values) {
+                        GeneRowsMode mode) {
   const int64_t B = out.size(0), c = out.size(1), E = out.size(2);
   TORCH_CHECK(gene_rows_runs(out, E) && queries.scalar_type() == torch::kFloat && w.out_proj.scalar_type() == torch::kFloat,
               "gene_rows: CPU float tensors with rows of at most ", rows_kernel::kMaxWidth);
@@ -134,7 +150,7 @@ torch::Tensor gene_rows(const torch::Tensor& out, const torch::Tensor& queries, 
   inputs[kV] = torch::matmul(head, w.w3).contiguous();  // head(W3 s) = (W3' head) . s
   inputs[kHead] = head.contiguous();
   inputs[kHeadB] = w.head_bias.reshape({1}).contiguous();
-  return GeneRows::apply(at::TensorList(inputs), w.eps, values).view({B, c});
+  return GeneRows::apply(at::TensorList(inputs), w.eps, int64_t(mode)).view({B, c});
 }
 
 }  // namespace scldm

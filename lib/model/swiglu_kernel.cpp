@@ -26,6 +26,19 @@ SCLDM_INLINE void row_backward(const float* __restrict a, const float* __restric
   }
 }
 
+SCLDM_INLINE void gate_row(const float* __restrict a, const float* __restrict b, float* __restrict s, int64_t h) {
+  for (int64_t j = 0; j < h; ++j) s[j] = a[j] * sigmoid_of(a[j]) * b[j];
+}
+
+SCLDM_INLINE void gate_row_backward(const float* __restrict a, const float* __restrict b, const float* __restrict ds,
+                                    float* __restrict da, float* __restrict db, int64_t h) {
+  for (int64_t j = 0; j < h; ++j) {
+    const float sig = sigmoid_of(a[j]);
+    da[j] = ds[j] * b[j] * (sig * (1.0f + a[j] * (1.0f - sig)));
+    db[j] = ds[j] * (a[j] * sig);
+  }
+}
+
 }  // namespace
 
 // A row's sum in kLanes partial sums (lane l takes j = l, l + kLanes, ...)
@@ -49,6 +62,17 @@ SCLDM_VECTOR_CLONES void backward(const Block& x, const float* g, float* dab, fl
     const float* a = x.ab + i * 2 * h;
     float* da = dab + i * 2 * h;
     row_backward(a, a + h, x.v, g[i], da, da + h, dv, h);
+  }
+}
+
+SCLDM_VECTOR_CLONES void gate(const float* ab, int64_t n, int64_t h, float* s) {
+  for (int64_t i = 0; i < n; ++i) gate_row(ab + i * 2 * h, ab + i * 2 * h + h, s + i * h, h);
+}
+
+SCLDM_VECTOR_CLONES void gate_backward(const float* ab, const float* ds, int64_t n, int64_t h, float* dab) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float* a = ab + i * 2 * h;
+    gate_row_backward(a, a + h, ds + i * h, dab + i * 2 * h, dab + i * 2 * h + h, h);
   }
 }
 

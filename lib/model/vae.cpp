@@ -4,6 +4,7 @@
 
 #include "model/attention.hpp"
 #include "model/gene_decoder.hpp"
+#include "model/residual_mlp.hpp"
 
 namespace scldm {
 namespace {
@@ -14,6 +15,11 @@ torch::nn::LayerNorm layer_norm(const VaeConfig& c) {
 
 torch::nn::Linear linear(int64_t in, int64_t out, bool bias = false) {
   return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
+}
+
+// x + m(norm(x)), the second half of a block (model/residual_mlp.hpp).
+torch::Tensor add_mlp(const torch::Tensor& x, torch::nn::LayerNorm& norm, SwiGlu& m) {
+  return residual_mlp(x, {norm->weight, norm->bias, norm->options.eps(), m->w1->weight, m->w2->weight, m->w3->weight});
 }
 
 // LayerNorm without affine parameters.
@@ -54,8 +60,7 @@ BlockImpl::BlockImpl(const VaeConfig& c) {
 
 torch::Tensor BlockImpl::forward(torch::Tensor x) {
   auto y = l1(x);
-  x = x + a(y, y);
-  return x + m(l2(x));
+  return add_mlp(x + a(y, y), l2, m);
 }
 
 McabImpl::McabImpl(const VaeConfig& c) {
@@ -68,8 +73,7 @@ McabImpl::McabImpl(const VaeConfig& c) {
 
 torch::Tensor McabImpl::forward(const torch::Tensor& queries, const torch::Tensor& set, const torch::Tensor& set_mask) {
   // Queries may be shared by the batch ([1, Lq, E]): the sum broadcasts.
-  auto f = queries + a(lq(queries), lx(set), set_mask);
-  return f + m(l2(f));
+  return add_mlp(queries + a(lq(queries), lx(set), set_mask), l2, m);
 }
 
 VaeImpl::VaeImpl(const VaeConfig& c) : config(c) {

@@ -73,14 +73,21 @@ TEST(GeneRows, CellsAreIndependentOfTheirCompanions) {
         << "cell " << b;
 }
 
-// Without values (the recomputed chunks' backward), the same gradients.
-TEST(GeneRows, GradientsWithoutValuesAreTheSame) {
+// Rows kept (training with room) or computed again (without room, or
+// without values: the recomputed chunks' backward): the same bytes.
+TEST(GeneRows, EveryModeGivesTheSameBytes) {
   torch::manual_seed(7);
   const Case c = random_case(2, 600, 32, 88);
   auto g = torch::randn({2, 600});
-  auto with = torch::autograd::grad({gene_rows(c.out, c.queries, c.w)}, c.inputs(), {g});
-  auto without = torch::autograd::grad({gene_rows(c.out, c.queries, c.w, false)}, c.inputs(), {g});
-  for (size_t i = 0; i < with.size(); ++i) EXPECT_TRUE(torch::equal(with[i], without[i])) << "input " << i;
+  auto plain = gene_rows(c.out, c.queries, c.w), kept = gene_rows(c.out, c.queries, c.w, GeneRowsMode::keep_rows);
+  EXPECT_TRUE(torch::equal(plain, kept));
+  auto with = torch::autograd::grad({plain}, c.inputs(), {g});
+  for (auto mode : {GeneRowsMode::keep_rows, GeneRowsMode::backward_only}) {
+    auto other = mode == GeneRowsMode::keep_rows ? kept : gene_rows(c.out, c.queries, c.w, mode);
+    auto grads = torch::autograd::grad({other}, c.inputs(), {g});
+    for (size_t i = 0; i < with.size(); ++i)
+      EXPECT_TRUE(torch::equal(with[i], grads[i])) << "mode " << int(mode) << ", input " << i;
+  }
 }
 
 TEST(GeneRows, RunsOnTheCpuInFloatOnly) {
