@@ -80,6 +80,13 @@ SCLDM_INLINE int64_t keys_end(const Problem<T>& a, int64_t b) {
   return end;
 }
 
+// Accumulators zeroed for a head of d (zeroing all kMaxHead made a rep stos
+// per tile).
+template <typename T>
+SCLDM_INLINE void zero(Tile<T>* v, int64_t d) {
+  for (int64_t t = 0; t < d; ++t) v[t] = Tile<T>{};
+}
+
 // The lanes of v added in a fixed tree.
 template <typename T>
 SCLDM_INLINE T lanes_sum(const Tile<T>& v) {
@@ -89,7 +96,7 @@ SCLDM_INLINE T lanes_sum(const Tile<T>& v) {
 }
 
 template <typename T>
-SCLDM_INLINE T root_of(int64_t d) { return T(std::sqrt(double(d))); }
+SCLDM_INLINE T inverse_root_of(int64_t d) { return T(1.0 / std::sqrt(double(d))); }
 
 // The layout puts the queries along memory: every product and softmax sum
 // runs over the keys in order, as vector operations over the 16 queries of a
@@ -103,8 +110,9 @@ SCLDM_INLINE void forward_tile(const Problem<T>& a, int64_t b, int64_t lk, int64
   using V = Tile<T>;
   const int64_t lq = padded(a.lq), d = a.d;
   const bool* mask = a.mask ? a.mask + b * a.lk : nullptr;
-  const T root = root_of<T>(d);
-  V top = broadcast(-std::numeric_limits<T>::infinity()), sum{}, acc[kMaxHead] = {};
+  const T scale = inverse_root_of<T>(d);  // products, not divisions: a divide per key cost a fifth of a tile
+  V top = broadcast(-std::numeric_limits<T>::infinity()), sum{}, acc[kMaxHead];
+  zero<T>(acc, d);
   for (int64_t j0 = 0; j0 < lk; j0 += kKeys) {
     const int64_t n = std::min(kKeys, lk - j0);
     V scores[kKeys];
@@ -115,7 +123,7 @@ SCLDM_INLINE void forward_tile(const Problem<T>& a, int64_t b, int64_t lk, int64
         store_tile(p, V{});
         continue;
       }
-      const V x = scores[jj] / root;
+      const V x = scores[jj] * scale;
       top = top < x ? x : top;
       store_tile(p, x);
     }
@@ -128,11 +136,12 @@ SCLDM_INLINE void forward_tile(const Problem<T>& a, int64_t b, int64_t lk, int64
     sum += e;
     store_tile(p, e);
   }
+  const V inverse_sum = broadcast(T(1)) / sum;
   for (int64_t j = 0; j < lk; ++j) {  // out' [d, tile] += v[j]' p[j], j in order
     if (mask && !mask[j]) continue;
     T* p = probs + j * lq + i0;
     const T* v = a.v.at(b, h, j);
-    const V pj = load_tile(p) / sum;
+    const V pj = load_tile(p) * inverse_sum;
     store_tile(p, pj);
     for (int64_t t = 0; t < d; ++t) acc[t] += v[t] * pj;
   }
@@ -165,7 +174,8 @@ SCLDM_INLINE void key_gradients(const Problem<T>& a, const Gradients<T>& g, int6
         ds_t[i][l] = l < n ? s.dp[size_t((j0 + l) * lq + i)] : T(0);
         p_t[i][l] = l < n ? probs[(j0 + l) * lq + i] : T(0);
       }
-    V dk[kMaxHead] = {}, dv[kMaxHead] = {};
+    V dk[kMaxHead], dv[kMaxHead];
+    zero<T>(dk, d), zero<T>(dv, d);
     for (int64_t i = 0; i < a.lq; ++i) {
       const V dsi = load_tile(ds_t[i]), pi = load_tile(p_t[i]);
       const T *qi = a.q.at(b, h, i), *oi = g.out_grad.at(b, h, i);
@@ -190,7 +200,8 @@ SCLDM_INLINE void key_gradients_by_lanes(const Problem<T>& a, const Gradients<T>
   const T* qt = query_columns(a, b, h, s);
   for (int64_t j = 0; j < a.lk; ++j) {
     T *dk = g.k.at(b, h, j), *dv = g.v.at(b, h, j);
-    V ak[kMaxHead] = {}, av[kMaxHead] = {};
+    V ak[kMaxHead], av[kMaxHead];
+    zero<T>(ak, d), zero<T>(av, d);
     if (j < lk && (!mask || mask[j])) {
       const T *ds = s.dp.data() + j * lq, *p = probs + j * lq;
       for (int64_t i = 0; i < lq; i += kTile) {
@@ -212,8 +223,9 @@ SCLDM_INLINE void backward_tile(const Problem<T>& a, const Gradients<T>& g, int6
   using V = Tile<T>;
   const int64_t lq = padded(a.lq), d = a.d;
   const bool* mask = a.mask ? a.mask + b * a.lk : nullptr;
-  const T root = root_of<T>(d);
-  V weighted{}, dq[kMaxHead] = {};
+  const T scale = inverse_root_of<T>(d);
+  V weighted{}, dq[kMaxHead];
+  zero<T>(dq, d);
   for (int64_t j0 = 0; j0 < lk; j0 += kKeys) {
     const int64_t n = std::min(kKeys, lk - j0);
     V dps[kKeys];
@@ -231,7 +243,7 @@ SCLDM_INLINE void backward_tile(const Problem<T>& a, const Gradients<T>& g, int6
   for (int64_t j = 0; j < lk; ++j) {
     if (mask && !mask[j]) continue;
     T* ds = s.dp.data() + j * lq + i0;
-    const V dsj = load_tile(probs + j * lq + i0) * (load_tile(ds) - weighted) / root;
+    const V dsj = load_tile(probs + j * lq + i0) * (load_tile(ds) - weighted) * scale;
     store_tile(ds, dsj);
     const T* k = a.k.at(b, h, j);
     for (int64_t t = 0; t < d; ++t) dq[t] += k[t] * dsj;
