@@ -23,12 +23,12 @@ struct PresetCost {
   double min_epochs;  // chosen only where the budget trains this many epochs (the last preset: always)
 };
 // fit-vae on kang_ctrl_muscat's 7,797 training cells x 1,287 genes, 10 epochs, validation included
-// (2026-12-01, after the gene side's row blocks and the tiled attention kernel): base 106 s, small
-// 93.3 s, tiny 40.9 s (before: 168.6, 111.4, 60.3 s).
+// (2026-12-01, third session: rows kept, the blocks' second half fused): base 101 s, small 79.9 s,
+// tiny 37.2 s (before: 106, 93.3, 40.9 s; 168.6, 111.4, 60.3 s).
 // The minimum epochs: on the tour's split, in about 10 minutes, small for 69 epochs reconstructed
 // held-out cells far better than base for 35 (PCC 0.164 against 0.128), base for 10 worse than tiny
 // for 40: base pays where it trains 100 epochs (small data, a GPU), small from 30.
-constexpr PresetCost kVaePresets[] = {{"base", 0.73e-6, 100}, {"small", 0.64e-6, 30}, {"tiny", 0.28e-6, 0}};
+constexpr PresetCost kVaePresets[] = {{"base", 0.69e-6, 100}, {"small", 0.55e-6, 30}, {"tiny", 0.26e-6, 0}};
 // A cell's cost is a fixed part (encoder, decoder trunk, optimiser) and the decoder's gene side, one
 // token per gene: G + 580 fits kang and pbmc_sorted (8,846 genes: base 2 epochs of 2,209 cells, 50.5 s).
 double vae_gene_cost(int64_t genes) { return double(genes) + 580; }
