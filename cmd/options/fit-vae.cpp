@@ -22,7 +22,7 @@ const cli::Command& command_fit_vae() {
        "steps from lr/100, constant, then decayed over the last 10 % to lr/10; gradients clipped at norm 10.\n"
        "Memory: the decoder computes every gene of every cell in the batch. While a batch's intermediates fit 1 GiB "
        "(batch x genes x about 0.7 kB at --preset base on the CPU, 1.5 kB on a GPU) they are kept for the "
-       "backward pass; beyond that the decoder runs over chunks of 256 genes and computes each again in the "
+       "backward pass (on the CPU, where about 1 kB more also fits, the SwiGLU's activations too: faster); beyond that the decoder runs over chunks of 256 genes and computes each again in the "
        "backward pass, so memory stays near 1 GB whatever the gene count (20,000 or 36,000 genes at batch "
        "128) at about a sixth more decoder work. Validation metrics accumulate per gene, whatever the number of validation cells.\n"
        "Data larger than memory: the counts are held in memory while they fit --memory (about 12 bytes per "

@@ -136,7 +136,7 @@ SCLDM_INLINE void forward_tile(const Problem<T>& a, int64_t b, int64_t lk, int64
     sum += e;
     store_tile(p, e);
   }
-  const V inverse_sum = broadcast(T(1)) / sum;
+  const V inverse_sum = lk > 0 ? broadcast(T(1)) / sum : V{};  // no key: no sum to divide by
   for (int64_t j = 0; j < lk; ++j) {  // out' [d, tile] += v[j]' p[j], j in order
     if (mask && !mask[j]) continue;
     T* p = probs + j * lq + i0;

@@ -27,7 +27,7 @@ struct BlockRows {
   bool all;
   BlockRows(int64_t rows, int64_t E, int64_t hidden2, const torch::TensorOptions& o, bool all = false)
       : f(torch::empty({rows, E}, o)), y(torch::empty({rows, E}, o)), ab(torch::empty({rows, hidden2}, o)), all(all) {}
-  BlockRows(const variable_list& kept) : f(kept[0]), y(kept[1]), ab(kept[2]), all(true) {}
+  explicit BlockRows(const variable_list& kept) : f(kept.at(0)), y(kept.at(1)), ab(kept.at(2)), all(true) {}
 
   // Rows [r0, r0 + n) of t.
   torch::Tensor at(const torch::Tensor& t, int64_t r0, int64_t n) const { return t.narrow(0, all ? r0 : 0, n); }
@@ -150,6 +150,7 @@ torch::Tensor gene_rows(const torch::Tensor& out, const torch::Tensor& queries, 
   inputs[kV] = torch::matmul(head, w.w3).contiguous();  // head(W3 s) = (W3' head) . s
   inputs[kHead] = head.contiguous();
   inputs[kHeadB] = w.head_bias.reshape({1}).contiguous();
+  if (mode == GeneRowsMode::keep_rows && !torch::GradMode::is_enabled()) mode = GeneRowsMode::values;  // nothing to keep for
   return GeneRows::apply(at::TensorList(inputs), w.eps, int64_t(mode)).view({B, c});
 }
 

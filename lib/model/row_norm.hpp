@@ -7,6 +7,7 @@
 #include "model/vector_math.hpp"
 
 namespace scldm::row_norm {
+namespace {  // each kernel file's own copy, built with its flags
 
 using vector_math::kLanes;
 
@@ -57,4 +58,5 @@ SCLDM_INLINE void accumulate_norm(const float* __restrict dy, const float* __res
   for (int64_t t = 0; t < E; ++t) dw[t] += dy[t] * xhat[t], db[t] += dy[t];
 }
 
+}  // namespace
 }  // namespace scldm::row_norm

@@ -19,6 +19,7 @@ torch::nn::Linear linear(int64_t in, int64_t out, bool bias = false) {
 
 // x + m(norm(x)), the second half of a block (model/residual_mlp.hpp).
 torch::Tensor add_mlp(const torch::Tensor& x, torch::nn::LayerNorm& norm, SwiGlu& m) {
+  TORCH_CHECK(!m->w1->bias.defined() && !m->w2->bias.defined() && !m->w3->bias.defined(), "SwiGLU without biases");
   return residual_mlp(x, {norm->weight, norm->bias, norm->options.eps(), m->w1->weight, m->w2->weight, m->w3->weight});
 }
 

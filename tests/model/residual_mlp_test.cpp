@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "model/residual_mlp.hpp"
+#include "model/vae.hpp"
 
 namespace scldm {
 namespace {
@@ -47,6 +48,27 @@ TEST(ResidualMlp, EqualsAutogradOfTheFormula) {
     // The tensor-operation path (double) agrees too.
     EXPECT_LT(relative_diff(residual_mlp(xd, wd).detach(), expected.detach()), 1e-12);
   }
+}
+
+// A block (and the pooling block) through residual_mlp computes what its
+// modules compute one by one (SwiGlu::forward is the plain formula).
+TEST(ResidualMlp, BlocksComputeTheirModulesFormula) {
+  torch::manual_seed(4);
+  VaeConfig c = vae_preset("tiny");
+  c.n_genes = 10;
+  Block block(c);
+  auto x = torch::randn({3, 4, c.embed}).requires_grad_(true);
+  auto y = block->l1(x);
+  auto h = x + block->a(y, y);
+  auto expected = h + block->m(block->l2(h));
+  auto got = block->forward(x);
+  EXPECT_LT(relative_diff(got, expected.to(torch::kDouble)), 1e-5);
+  auto params = block->parameters();
+  params.push_back(x);
+  auto g = torch::randn_like(x);
+  auto want = torch::autograd::grad({expected}, params, {g}), have = torch::autograd::grad({got}, params, {g});
+  for (size_t i = 0; i < params.size(); ++i)
+    EXPECT_LT(relative_diff(have[i], want[i].to(torch::kDouble)), 1e-4) << "tensor " << i;
 }
 
 TEST(ResidualMlp, RefusesSecondDerivatives) {
