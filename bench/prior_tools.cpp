@@ -2,6 +2,8 @@
 //   bench_prior solvers PRIOR.pt [CELLS]   solver x steps against a tight dopri5 reference
 //   bench_prior gaussian PRIOR.pt N OUT    latents drawn from N(0, I) (a VAE without the learned
 //                                          prior) with the prior's library sizes, as a latent stream
+//   bench_prior stats A.lat [B.lat]       per latent token: mean and SD over cells and the token's
+//                                          dimensions, and their spread (is N(0, I) the latents' scale?)
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -82,11 +84,41 @@ int gaussian(const std::string& path, int64_t n, const std::string& output) {
   return 0;
 }
 
+// Cells x (tokens * dim) of a latent stream.
+torch::Tensor read_all(const std::string& path, int64_t& tokens) {
+  StreamReader in(path);
+  tokens = in.header().tokens;
+  std::vector<float> values;
+  LatentBlock b;
+  while (in.next(b)) values.insert(values.end(), b.values.begin(), b.values.end());
+  return torch::from_blob(values.data(), {int64_t(values.size()) / (tokens * in.header().dim), tokens, in.header().dim})
+      .clone();
+}
+
+int stats(const std::vector<std::string>& paths) {
+  printf("file\ttoken\tmean\tsd\tsd_of_dim_means\tmin_dim_sd\tmax_dim_sd\n");
+  for (const auto& path : paths) {
+    int64_t tokens = 0;
+    auto z = read_all(path, tokens).to(torch::kDouble);
+    auto dim_mean = z.mean(0), dim_sd = z.std(0);  // [tokens, dim]
+    for (int64_t t = 0; t <= tokens; ++t) {  // the last row: every token together
+      auto sel = t < tokens ? z.select(1, t) : z.reshape({z.size(0), -1});
+      auto m = t < tokens ? dim_mean[t] : dim_mean.flatten();
+      auto s = t < tokens ? dim_sd[t] : dim_sd.flatten();
+      printf("%s\t%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", path.c_str(), t < tokens ? std::to_string(t).c_str() : "all",
+             sel.mean().item<double>(), sel.std().item<double>(), m.std().item<double>(), s.min().item<double>(),
+             s.max().item<double>());
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc >= 3 && strcmp(argv[1], "solvers") == 0) return solvers(argv[2], argc > 3 ? atoll(argv[3]) : 256);
   if (argc == 5 && strcmp(argv[1], "gaussian") == 0) return gaussian(argv[2], atoll(argv[3]), argv[4]);
-  fprintf(stderr, "usage: bench_prior solvers PRIOR.pt [CELLS] | gaussian PRIOR.pt N OUT.lat\n");
+  if (argc >= 3 && argc <= 4 && strcmp(argv[1], "stats") == 0) return stats({argv + 2, argv + argc});
+  fprintf(stderr, "usage: bench_prior solvers PRIOR.pt [CELLS] | gaussian PRIOR.pt N OUT.lat | stats A.lat [B.lat]\n");
   return 2;
 }
