@@ -13,6 +13,7 @@
 #include "spec/library.hpp"
 #include "sample/sampler.hpp"
 #include "model/batch.hpp"
+#include "train/latents.hpp"
 #include "util/output.hpp"
 
 using namespace scldm;
@@ -84,22 +85,12 @@ int gaussian(const std::string& path, int64_t n, const std::string& output) {
   return 0;
 }
 
-// Cells x (tokens * dim) of a latent stream.
-torch::Tensor read_all(const std::string& path, int64_t& tokens) {
-  StreamReader in(path);
-  tokens = in.header().tokens;
-  std::vector<float> values;
-  LatentBlock b;
-  while (in.next(b)) values.insert(values.end(), b.values.begin(), b.values.end());
-  return torch::from_blob(values.data(), {int64_t(values.size()) / (tokens * in.header().dim), tokens, in.header().dim})
-      .clone();
-}
-
 int stats(const std::vector<std::string>& paths) {
   printf("file\ttoken\tmean\tsd\tsd_of_dim_means\tmin_dim_sd\tmax_dim_sd\n");
   for (const auto& path : paths) {
-    int64_t tokens = 0;
-    auto z = read_all(path, tokens).to(torch::kDouble);
+    StreamReader in(path);
+    auto z = read_latents(in, {}).z.to(torch::kDouble);  // [cells, tokens, dim]
+    const int64_t tokens = z.size(1);
     auto dim_mean = z.mean(0), dim_sd = z.std(0);  // [tokens, dim]
     for (int64_t t = 0; t <= tokens; ++t) {  // the last row: every token together
       auto sel = t < tokens ? z.select(1, t) : z.reshape({z.size(0), -1});
