@@ -11,6 +11,7 @@
 #include "model/dit.hpp"
 #include "model/vae.hpp"
 #include "train/data_parallel.hpp"
+#include "util/blas_kernel.hpp"
 
 using namespace scldm;
 
@@ -42,6 +43,7 @@ void report(DataParallel& group, const char* name, const std::vector<torch::Tens
 }  // namespace
 
 int main(int argc, char** argv) {
+  scldm::restart_with_faster_blas(argv);  // as scldm-model does
   if (argc < 3) {
     fprintf(stderr, "usage: RANK=.. WORLD_SIZE=.. MASTER_PORT=.. bench_allreduce GENES REPEATS\n");
     return 2;

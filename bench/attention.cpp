@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "model/attention.hpp"
+#include "util/blas_kernel.hpp"
 
 using namespace scldm;
 using Clock = std::chrono::steady_clock;
@@ -36,7 +37,8 @@ struct Shape {
 
 }  // namespace
 
-int main() {
+int main(int, char** argv) {
+  scldm::restart_with_faster_blas(argv);  // as scldm-model does
   at::set_num_threads(1);
   torch::manual_seed(0);
   const Shape shapes[] = {{"self 32x8 16x16 d4", 32, 32, 8, 16, 16, 4, false},

@@ -11,6 +11,7 @@
 #include "eval/ot.hpp"
 #include "bench/cells.hpp"
 #include "io/h5ad_reader.hpp"
+#include "util/blas_kernel.hpp"
 
 using namespace scldm;
 
@@ -25,6 +26,7 @@ void write_points(const std::string& path, const torch::Tensor& t) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scldm::restart_with_faster_blas(argv);  // as scldm-model does
   if (argc != 5) {
     fprintf(stderr, "usage: bench_eval REAL.h5ad GENERATED.h5ad N POINTS_DIR\n");
     return 2;

@@ -15,6 +15,7 @@
 #include "model/batch.hpp"
 #include "train/latents.hpp"
 #include "util/output.hpp"
+#include "util/blas_kernel.hpp"
 
 using namespace scldm;
 
@@ -107,6 +108,7 @@ int stats(const std::vector<std::string>& paths) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scldm::restart_with_faster_blas(argv);  // as scldm-model does
   if (argc >= 3 && strcmp(argv[1], "solvers") == 0) return solvers(argv[2], argc > 3 ? atoll(argv[3]) : 256);
   if (argc == 5 && strcmp(argv[1], "gaussian") == 0) return gaussian(argv[2], atoll(argv[3]), argv[4]);
   if (argc >= 3 && argc <= 4 && strcmp(argv[1], "stats") == 0) return stats({argv + 2, argv + argc});

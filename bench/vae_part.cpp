@@ -9,6 +9,7 @@
 #include "io/h5ad_reader.hpp"
 #include "model/batch.hpp"
 #include "model/vae.hpp"
+#include "util/blas_kernel.hpp"
 
 using namespace scldm;
 using Clock = std::chrono::steady_clock;
@@ -20,6 +21,7 @@ double ms_since(Clock::time_point t) { return std::chrono::duration<double>(Cloc
 }  // namespace
 
 int main(int argc, char** argv) {
+  scldm::restart_with_faster_blas(argv);  // as scldm-model does
   if (argc < 2) {
     fprintf(stderr, "usage: bench_vae_part DATA.h5ad [PRESET] [STEPS]\n");
     return 2;

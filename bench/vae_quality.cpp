@@ -11,6 +11,7 @@
 #include "io/h5ad_reader.hpp"
 #include "model/infer.hpp"
 #include "model/batch.hpp"
+#include "util/blas_kernel.hpp"
 
 using namespace scldm;
 
@@ -55,6 +56,7 @@ void report(const char* name, double re, const ReconMetrics& m) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scldm::restart_with_faster_blas(argv);  // as scldm-model does
   if (argc < 4) {
     fprintf(stderr, "usage: bench_vae_quality VAE.pt TRAIN.h5ad TEST.h5ad [THREADS]\n");
     return 2;

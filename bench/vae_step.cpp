@@ -13,6 +13,7 @@
 #include "io/h5ad_reader.hpp"
 #include "model/vae.hpp"
 #include "model/batch.hpp"
+#include "util/blas_kernel.hpp"
 
 using namespace scldm;
 using Clock = std::chrono::steady_clock;
@@ -43,6 +44,7 @@ double matmul_peak(int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scldm::restart_with_faster_blas(argv);  // as scldm-model does
   if (argc < 2) {
     fprintf(stderr, "usage: bench_vae DATA.h5ad [PRESET] [STEPS] [THREADS] [BATCH] [bf16]\n");
     return 2;

@@ -9,6 +9,7 @@
 
 #include "cmd/common.hpp"
 #include "cmd/runners-model.hpp"
+#include "util/blas_kernel.hpp"
 #include "util/error.hpp"
 
 namespace {
@@ -19,6 +20,11 @@ int print_torch_info() {
   printf("CUDA available: %s", torch::cuda::is_available() ? "yes" : "no");
   if (torch::cuda::is_available()) printf(" (%d devices)", int(torch::cuda::device_count()));
   printf("\n");
+  std::string kernel = scldm::loaded_blas_kernel();
+  const char* replaced = getenv("SCLDM_BLAS_REPLACED");
+  if (kernel.empty()) printf("BLAS: not OpenBLAS\n");
+  else if (replaced) printf("BLAS: OpenBLAS, %s kernels (OpenBLAS chose %s for this CPU; scldm replaced them)\n", kernel.c_str(), replaced);
+  else printf("BLAS: OpenBLAS, %s kernels\n", kernel.c_str());
   return 0;
 }
 
@@ -36,6 +42,7 @@ void keep_freed_memory() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  scldm::restart_with_faster_blas(argv);
   keep_freed_memory();
   if (argc == 2 && strcmp(argv[1], "--torch-info") == 0) return print_torch_info();
   std::map<std::string, scldm::Runner> runners = {

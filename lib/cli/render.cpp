@@ -145,7 +145,9 @@ std::string man_page_index(const std::vector<const Command*>& commands, const st
   o << ".SH EXIT STATUS\n0 on success, 1 on a runtime error, 2 on a usage error.\n";
   o << ".SH ENVIRONMENT\n.TP\n.B SCLDM_VAE\nthe VAE model commands use when \\-\\-vae is not given.\n"
        ".TP\n.B SCLDM_PRIOR\nthe prior sample uses when \\-\\-prior is not given.\n"
-       ".TP\n.B TMPDIR\nwhere standard input is spooled when it holds an HDF5 file.\n";
+       ".TP\n.B TMPDIR\nwhere standard input is spooled when it holds an HDF5 file.\n"
+       ".TP\n.B OPENBLAS_CORETYPE\nthe OpenBLAS kernels the model commands use; when unset, OpenBLAS's own "
+       "choice, or its AVX2 / AVX\\-512 kernels where it would fall back to SSE3 (see\n.BR scldm\\-model (7)).\n";
   o << ".SH FILES\n.TP\n.I vae.pt, prior.pt\nthe default outputs of fit\\-vae and fit\\-prior, and the models "
        "decode and sample look for in the working directory.\n"
        ".TP\n.I libexec/scldm/scldm\\-model\nthe helper (linked to LibTorch) that runs the model commands.\n";

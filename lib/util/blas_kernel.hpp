@@ -1,0 +1,35 @@
+// OpenBLAS picks its matrix-product kernels from the CPU's model number. A CPU
+// newer than the library gets its baseline SSE3 kernels: Debian 12's 0.3.21
+// runs Prescott's on Intel Xeon family 6 model 207 (AVX-512), about a quarter
+// of the float32 matrix-product speed and half of fit-vae's (bench/RESULTS.md,
+// "BLAS kernels"). Every kernel gives the same bytes (tests/blas-cores.sh), so
+// choosing a better one changes only the speed.
+#pragma once
+#include <string>
+
+namespace scldm {
+
+struct CpuVectorSupport {
+  bool avx2_fma = false;  // AVX2 and FMA, enabled by the OS
+  bool avx512 = false;    // AVX-512 F, CD, DQ, BW and VL, enabled by the OS
+};
+
+CpuVectorSupport cpu_vector_support();
+
+// The OPENBLAS_CORETYPE to run instead of the kernels OpenBLAS `chosen` for a
+// CPU with `cpu`, or "" to keep them: only an SSE-era choice on a CPU with
+// AVX2 or AVX-512 is replaced; a name this table does not know is kept.
+std::string better_blas_kernel(const std::string& chosen, const CpuVectorSupport& cpu);
+
+// The kernels of the OpenBLAS loaded in this process ("" when the BLAS is not
+// OpenBLAS).
+std::string loaded_blas_kernel();
+
+// For a process linked to OpenBLAS, before it does any work: with
+// OPENBLAS_CORETYPE unset and better_blas_kernel() naming a replacement, sets
+// OPENBLAS_CORETYPE (and SCLDM_BLAS_REPLACED to OpenBLAS's own choice) and
+// executes this program (/proc/self/exe) again with `argv`. Returns when nothing is to be
+// done or the exec fails.
+void restart_with_faster_blas(char** argv);
+
+}  // namespace scldm

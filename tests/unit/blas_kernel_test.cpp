@@ -1,0 +1,57 @@
+// Which OpenBLAS kernels the model helper replaces (util/blas_kernel).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "util/blas_kernel.hpp"
+
+using namespace scldm;
+
+namespace {
+
+const CpuVectorSupport kSse{false, false}, kAvx2{true, false}, kAvx512{true, true};
+
+}  // namespace
+
+TEST(BlasKernel, AnSseEraChoiceOnAVectorCpuIsReplaced) {
+  // Debian 12's OpenBLAS 0.3.21 on Intel family 6 model 207 falls back to Prescott.
+  EXPECT_EQ(better_blas_kernel("Prescott", kAvx512), "SkylakeX");
+  EXPECT_EQ(better_blas_kernel("Prescott", kAvx2), "Haswell");
+  EXPECT_EQ(better_blas_kernel("Core2", kAvx2), "Haswell");
+  EXPECT_EQ(better_blas_kernel("Nehalem", kAvx512), "SkylakeX");
+  EXPECT_EQ(better_blas_kernel("Barcelona", kAvx2), "Haswell");
+}
+
+TEST(BlasKernel, OpenBlasOwnVectorChoicesAndUnknownNamesAreKept) {
+  for (const char* kept : {"Sandybridge", "Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids", "Excavator",
+                           "a kernel of a later OpenBLAS", ""})
+    EXPECT_EQ(better_blas_kernel(kept, kAvx512), "") << kept;
+}
+
+TEST(BlasKernel, ACpuWithoutAvx2KeepsWhatOpenBlasChose) {
+  EXPECT_EQ(better_blas_kernel("Prescott", kSse), "");
+  EXPECT_EQ(better_blas_kernel("Nehalem", kSse), "");
+}
+
+// The CPU's features as the kernel lists them (it hides what the OS does not enable).
+TEST(BlasKernel, CpuSupportAgreesWithProcCpuinfo) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line) && line.rfind("flags", 0) != 0) {
+  }
+  if (line.empty()) GTEST_SKIP() << "no /proc/cpuinfo flags";
+  std::istringstream words(line);
+  std::set<std::string> flags{std::istream_iterator<std::string>(words), std::istream_iterator<std::string>()};
+  auto has = [&](std::initializer_list<const char*> names) {
+    for (const char* n : names)
+      if (!flags.count(n)) return false;
+    return true;
+  };
+  CpuVectorSupport cpu = cpu_vector_support();
+  EXPECT_EQ(cpu.avx2_fma, has({"avx2", "fma"}));
+  EXPECT_EQ(cpu.avx512, has({"avx512f", "avx512cd", "avx512dq", "avx512bw", "avx512vl"}));
+}
