@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "io/checkpoint.hpp"
+#include "util/blas_kernel.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/output.hpp"
@@ -29,6 +30,7 @@ torch::Device setup_torch(const Invocation& inv, int ranks_here) {
   } catch (const c10::Error&) {
     throw UsageError("--device: cannot parse '" + name + "'");
   }
+  if (device.is_cpu()) detail("BLAS: " + describe_blas_kernels());  // the speed depends on it (scldm-model(7))
   if (device.is_cuda() && !torch::cuda::is_available()) throw Error("--device " + name + ": no CUDA device is available");
   if (device.is_cuda() && device.has_index() && device.index() >= int(torch::cuda::device_count()))
     throw Error("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) + " CUDA devices");

@@ -20,11 +20,7 @@ int print_torch_info() {
   printf("CUDA available: %s", torch::cuda::is_available() ? "yes" : "no");
   if (torch::cuda::is_available()) printf(" (%d devices)", int(torch::cuda::device_count()));
   printf("\n");
-  std::string kernel = scldm::loaded_blas_kernel();
-  const char* replaced = getenv("SCLDM_BLAS_REPLACED");
-  if (kernel.empty()) printf("BLAS: not OpenBLAS\n");
-  else if (replaced) printf("BLAS: OpenBLAS, %s kernels (OpenBLAS chose %s for this CPU; scldm replaced them)\n", kernel.c_str(), replaced);
-  else printf("BLAS: OpenBLAS, %s kernels\n", kernel.c_str());
+  printf("BLAS: %s\n", scldm::describe_blas_kernels().c_str());
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "util/blas_kernel.hpp"
 
 #include <dlfcn.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,13 +10,15 @@
 namespace scldm {
 
 CpuVectorSupport cpu_vector_support() {
+  CpuVectorSupport s;
+#if defined(__x86_64__) || defined(__i386__)
   // libgcc's checks include XGETBV: a feature the OS does not save counts as absent.
   __builtin_cpu_init();
-  CpuVectorSupport s;
   s.avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   s.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl");
+#endif
   return s;
 }
 
@@ -37,13 +40,41 @@ std::string loaded_blas_kernel() {
   return text ? text : "";
 }
 
+namespace {
+
+// SCLDM_BLAS_REPLACED holds "CHOSEN>REPLACEMENT"; an inherited or stale one
+// (not what OPENBLAS_CORETYPE now asks for) is ignored.
+std::string replaced_choice() {
+  const char* record = getenv("SCLDM_BLAS_REPLACED");
+  const char* asked = getenv("OPENBLAS_CORETYPE");
+  if (!record || !asked) return "";
+  std::string r = record;
+  size_t sep = r.find('>');
+  if (sep == std::string::npos || r.substr(sep + 1) != asked) return "";
+  return r.substr(0, sep);
+}
+
+}  // namespace
+
+std::string describe_blas_kernels() {
+  std::string kernel = loaded_blas_kernel();
+  if (kernel.empty()) return "not OpenBLAS";
+  std::string replaced = replaced_choice();
+  return "OpenBLAS, " + kernel + " kernels" +
+         (replaced.empty() ? "" : " (OpenBLAS chose " + replaced + " for this CPU; scldm replaced them)");
+}
+
 void restart_with_faster_blas(char** argv) {
   if (getenv("OPENBLAS_CORETYPE")) return;  // the user's choice, or this is the restarted process
-  std::string chosen = loaded_blas_kernel();
+  // Run through the dynamic loader (ld.so PROGRAM), /proc/self/exe is the loader: leave it be.
+  if (getauxval(AT_BASE) == 0) return;
+  // SCLDM_TEST_BLAS_CHOSEN stands in for OpenBLAS's choice, so tests reach the restart on any CPU.
+  const char* stand_in = getenv("SCLDM_TEST_BLAS_CHOSEN");
+  std::string chosen = stand_in ? stand_in : loaded_blas_kernel();
   std::string better = better_blas_kernel(chosen, cpu_vector_support());
   if (better.empty()) return;
   setenv("OPENBLAS_CORETYPE", better.c_str(), 1);
-  setenv("SCLDM_BLAS_REPLACED", chosen.c_str(), 1);
+  setenv("SCLDM_BLAS_REPLACED", (chosen + ">" + better).c_str(), 1);
   // The resolved path, so that ps and top show the program's name, not "exe".
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

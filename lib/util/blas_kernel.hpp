@@ -25,9 +25,13 @@ std::string better_blas_kernel(const std::string& chosen, const CpuVectorSupport
 // OpenBLAS).
 std::string loaded_blas_kernel();
 
+// "OpenBLAS, SkylakeX kernels" (and, after a replacement, what OpenBLAS had
+// chosen), or "not OpenBLAS": for `version -v` and -v runs.
+std::string describe_blas_kernels();
+
 // For a process linked to OpenBLAS, before it does any work: with
 // OPENBLAS_CORETYPE unset and better_blas_kernel() naming a replacement, sets
-// OPENBLAS_CORETYPE (and SCLDM_BLAS_REPLACED to OpenBLAS's own choice) and
+// OPENBLAS_CORETYPE (and SCLDM_BLAS_REPLACED to "CHOSEN>REPLACEMENT") and
 // executes this program (/proc/self/exe) again with `argv`. Returns when nothing is to be
 // done or the exec fails.
 void restart_with_faster_blas(char** argv);

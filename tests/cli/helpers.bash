@@ -32,3 +32,10 @@ assert_no_output() {
 # products round differently under each, so reproducibility tests loop over
 # them.
 blas_cores() { "$SCLDM_SOURCE_DIR/tests/blas-cores.sh"; }
+
+# Whether this CPU has AVX2 and FMA (the kernels the model helper prefers to SSE3's).
+has_avx2() {
+  local flags
+  flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+  [[ " $flags " == *" avx2 "* && " $flags " == *" fma "* ]]
+}

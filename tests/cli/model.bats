@@ -93,6 +93,24 @@ PY
   ! cmp -s a.tsv c.tsv
 }
 
+@test "where OpenBLAS chose SSE-era kernels the helper restarts with better ones: stdin, output and exit status intact" {
+  has_avx2 || skip "no AVX2: nothing better to run"
+  scldm version -v | grep -q '^BLAS: OpenBLAS, [A-Za-z]' || skip "not OpenBLAS with its run-time kernels"
+  # SCLDM_TEST_BLAS_CHOSEN stands in for OpenBLAS's choice on a CPU it knows.
+  export SCLDM_TEST_BLAS_CHOSEN=Prescott
+  run env -u OPENBLAS_CORETYPE "$SCLDM" version -v
+  [ "$status" -eq 0 ]
+  replacement=$(sed -n 's/^BLAS: OpenBLAS, \([A-Za-z]*\) kernels (OpenBLAS chose Prescott for this CPU; scldm replaced them)$/\1/p' <<< "$output")
+  [[ "$replacement" == SkylakeX || "$replacement" == Haswell ]] || { echo "$output"; false; }
+  env -u OPENBLAS_CORETYPE "$SCLDM" encode - --vae "$M/vae.pt" -o restarted.lat < "$FX/base.h5ad"
+  unset SCLDM_TEST_BLAS_CHOSEN
+  OPENBLAS_CORETYPE=$replacement scldm encode - --vae "$M/vae.pt" -o direct.lat < "$FX/base.h5ad"
+  cmp <(scldm convert restarted.lat -O tsv -o -) <(scldm convert direct.lat -O tsv -o -)
+  SCLDM_TEST_BLAS_CHOSEN=Prescott run env -u OPENBLAS_CORETYPE "$SCLDM" encode missing.h5ad --vae "$M/vae.pt" -o x.lat
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"missing.h5ad"* ]]
+}
+
 @test "encode and decode give the same bytes for any batch size and thread count, under every BLAS kernel" {
   # A VAE wide enough (E 32) for the kernels' rounding to depend on the call's shape.
   scldm fit-vae "$FX/base.h5ad" --preset tiny --embed-dim 32 --max-steps 1 -b 16 -o wide.pt -q
