@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "cmd/runners.hpp"
+#include "util/blas_kernel.hpp"
 #include "util/error.hpp"
 
 namespace scldm {
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   };
   return dispatch(argc, argv, runners, [](int, char** av) -> int {
     std::string helper = model_helper_path();
+    choose_blas_kernel_for_helper();
     execv(helper.c_str(), av);
     throw Error("cannot run " + helper + ": " + strerror(errno));
   });

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "cmd/runners.hpp"
+#include "util/blas_kernel.hpp"
 #include "util/error.hpp"
 #include "util/bytes.hpp"
 #include "util/output.hpp"
@@ -33,6 +34,7 @@ int run_version(const Invocation& inv) {
   if (verbosity() >= Verbosity::verbose && out.is_stdout()) {
     fflush(stdout);
     std::string helper = model_helper_path();
+    choose_blas_kernel_for_helper();
     pid_t pid = fork();
     if (pid == 0) {
       execl(helper.c_str(), helper.c_str(), "--torch-info", (char*)nullptr);

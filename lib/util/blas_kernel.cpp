@@ -33,14 +33,37 @@ std::string better_blas_kernel(const std::string& chosen, const CpuVectorSupport
   return "";
 }
 
-std::string loaded_blas_kernel() {
+namespace {
+
+// openblas_get_corename() as seen from `scope` (a dlopen handle or RTLD_DEFAULT), or "".
+std::string corename_in(void* scope) {
   using CoreName = char* (*)();
-  auto name = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  auto name = reinterpret_cast<CoreName>(dlsym(scope, "openblas_get_corename"));
   const char* text = name ? name() : nullptr;
   return text ? text : "";
 }
 
-namespace {
+// The kernels the BLAS that LibTorch links (libblas.so.3, Debian's alternative) chooses on this CPU.
+std::string kernel_of_system_blas() {
+  // Left loaded: the helper's exec follows, and OpenBLAS's destructor would only cost time.
+  void* blas = dlopen("libblas.so.3", RTLD_LAZY | RTLD_LOCAL);
+  return blas ? corename_in(blas) : "";
+}
+
+// OpenBLAS's choice, or SCLDM_TEST_BLAS_CHOSEN standing in for it so that tests reach a replacement on any CPU.
+std::string chosen_kernel(std::string (*ask_openblas)()) {
+  const char* stand_in = getenv("SCLDM_TEST_BLAS_CHOSEN");
+  return stand_in ? stand_in : ask_openblas();
+}
+
+// Sets OPENBLAS_CORETYPE (and the record of the replacement) where the kernels `chosen` are to be replaced here.
+bool ask_for_better_kernels(const std::string& chosen) {
+  std::string better = better_blas_kernel(chosen, cpu_vector_support());
+  if (better.empty()) return false;
+  setenv("OPENBLAS_CORETYPE", better.c_str(), 1);
+  setenv("SCLDM_BLAS_REPLACED", (chosen + ">" + better).c_str(), 1);
+  return true;
+}
 
 // SCLDM_BLAS_REPLACED holds "CHOSEN>REPLACEMENT"; an inherited or stale one
 // (not what OPENBLAS_CORETYPE now asks for) is ignored.
@@ -56,25 +79,28 @@ std::string replaced_choice() {
 
 }  // namespace
 
+std::string loaded_blas_kernel() { return corename_in(RTLD_DEFAULT); }
+
 std::string describe_blas_kernels() {
   std::string kernel = loaded_blas_kernel();
   if (kernel.empty()) return "not OpenBLAS";
   std::string replaced = replaced_choice();
-  return "OpenBLAS, " + kernel + " kernels" +
-         (replaced.empty() ? "" : " (OpenBLAS chose " + replaced + " for this CPU; scldm replaced them)");
+  std::string why = !replaced.empty() ? " (OpenBLAS chose " + replaced + " for this CPU; scldm replaced them)"
+                    : getenv("OPENBLAS_CORETYPE") ? " (set by OPENBLAS_CORETYPE)"
+                                                  : "";
+  return "OpenBLAS, " + kernel + " kernels" + why;
+}
+
+void choose_blas_kernel_for_helper() {
+  if (getenv("OPENBLAS_CORETYPE")) return;  // the user's choice
+  ask_for_better_kernels(chosen_kernel(kernel_of_system_blas));
 }
 
 void restart_with_faster_blas(char** argv) {
-  if (getenv("OPENBLAS_CORETYPE")) return;  // the user's choice, or this is the restarted process
+  if (getenv("OPENBLAS_CORETYPE")) return;  // the user's, the front-end's, or this is the restarted process
   // Run through the dynamic loader (ld.so PROGRAM), /proc/self/exe is the loader: leave it be.
   if (getauxval(AT_BASE) == 0) return;
-  // SCLDM_TEST_BLAS_CHOSEN stands in for OpenBLAS's choice, so tests reach the restart on any CPU.
-  const char* stand_in = getenv("SCLDM_TEST_BLAS_CHOSEN");
-  std::string chosen = stand_in ? stand_in : loaded_blas_kernel();
-  std::string better = better_blas_kernel(chosen, cpu_vector_support());
-  if (better.empty()) return;
-  setenv("OPENBLAS_CORETYPE", better.c_str(), 1);
-  setenv("SCLDM_BLAS_REPLACED", (chosen + ">" + better).c_str(), 1);
+  if (!ask_for_better_kernels(chosen_kernel(loaded_blas_kernel))) return;
   // The resolved path, so that ps and top show the program's name, not "exe".
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

@@ -26,8 +26,16 @@ std::string better_blas_kernel(const std::string& chosen, const CpuVectorSupport
 std::string loaded_blas_kernel();
 
 // "OpenBLAS, SkylakeX kernels" (and, after a replacement, what OpenBLAS had
-// chosen), or "not OpenBLAS": for `version -v` and -v runs.
+// chosen, or that OPENBLAS_CORETYPE chose them: a slower choice may come from
+// the environment), or "not OpenBLAS": for `version -v` and -v runs.
 std::string describe_blas_kernels();
+
+// For the torch-free front-end, before it runs the model helper: with
+// OPENBLAS_CORETYPE unset, asks the OpenBLAS the helper will load
+// (libblas.so.3) which kernels it chooses here and, where better_blas_kernel()
+// names a replacement, sets OPENBLAS_CORETYPE and SCLDM_BLAS_REPLACED for the
+// helper, which then need not start again (LibTorch loaded twice, ~0.5 s).
+void choose_blas_kernel_for_helper();
 
 // For a process linked to OpenBLAS, before it does any work: with
 // OPENBLAS_CORETYPE unset and better_blas_kernel() naming a replacement, sets

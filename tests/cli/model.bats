@@ -93,22 +93,31 @@ PY
   ! cmp -s a.tsv c.tsv
 }
 
-@test "where OpenBLAS chose SSE-era kernels the helper restarts with better ones: stdin, output and exit status intact" {
+# How many times a command loads LibTorch (ld.so's own account of it).
+libtorch_loads() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -c 'file=libtorch_cpu\.so.*needed by' || true; }
+
+@test "where OpenBLAS's kernels are to be replaced, scldm chooses them before LibTorch loads; the helper run alone restarts: stdin, output and exit status intact" {
   has_avx2 || skip "no AVX2: nothing better to run"
   scldm version -v | grep -q '^BLAS: OpenBLAS, [A-Za-z]' || skip "not OpenBLAS with its run-time kernels"
+  helper="$(dirname "$SCLDM")/scldm-model"
   # SCLDM_TEST_BLAS_CHOSEN stands in for OpenBLAS's choice on a CPU it knows.
   export SCLDM_TEST_BLAS_CHOSEN=Prescott
   run env -u OPENBLAS_CORETYPE "$SCLDM" version -v
   [ "$status" -eq 0 ]
   replacement=$(sed -n 's/^BLAS: OpenBLAS, \([A-Za-z]*\) kernels (OpenBLAS chose Prescott for this CPU; scldm replaced them)$/\1/p' <<< "$output")
   [[ "$replacement" == SkylakeX || "$replacement" == Haswell ]] || { echo "$output"; false; }
-  env -u OPENBLAS_CORETYPE "$SCLDM" encode - --vae "$M/vae.pt" -o restarted.lat < "$FX/base.h5ad"
+  [ "$(libtorch_loads env -u OPENBLAS_CORETYPE "$SCLDM" encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat)" -eq 1 ]
+  [ "$(libtorch_loads env -u OPENBLAS_CORETYPE "$helper" encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat)" -eq 2 ]
+  env -u OPENBLAS_CORETYPE "$SCLDM" encode - --vae "$M/vae.pt" -o chosen.lat < "$FX/base.h5ad"
+  env -u OPENBLAS_CORETYPE "$helper" encode - --vae "$M/vae.pt" -o restarted.lat < "$FX/base.h5ad"
   unset SCLDM_TEST_BLAS_CHOSEN
   OPENBLAS_CORETYPE=$replacement scldm encode - --vae "$M/vae.pt" -o direct.lat < "$FX/base.h5ad"
+  cmp <(scldm convert chosen.lat -O tsv -o -) <(scldm convert direct.lat -O tsv -o -)
   cmp <(scldm convert restarted.lat -O tsv -o -) <(scldm convert direct.lat -O tsv -o -)
-  SCLDM_TEST_BLAS_CHOSEN=Prescott run env -u OPENBLAS_CORETYPE "$SCLDM" encode missing.h5ad --vae "$M/vae.pt" -o x.lat
+  SCLDM_TEST_BLAS_CHOSEN=Prescott run env -u OPENBLAS_CORETYPE "$helper" encode missing.h5ad --vae "$M/vae.pt" -o y.lat
   [ "$status" -eq 1 ]
   [[ "$output" == *"missing.h5ad"* ]]
+  assert_no_output y.lat
 }
 
 @test "encode and decode give the same bytes for any batch size and thread count, under every BLAS kernel" {

@@ -108,5 +108,5 @@ COMMANDS="fit-vae fit-prior encode sample decode eval classify info convert vers
   # The user's choice is kept, even a slow one; a stale record of a replacement is not believed.
   run env -u SCLDM_TEST_BLAS_CHOSEN OPENBLAS_CORETYPE=Prescott SCLDM_BLAS_REPLACED='Core2>SkylakeX' "$SCLDM" version -v
   [ "$status" -eq 0 ]
-  [[ "$output" == *"BLAS: OpenBLAS, Prescott kernels"* && "$output" != *"replaced"* ]]
+  [[ "$output" == *"BLAS: OpenBLAS, Prescott kernels (set by OPENBLAS_CORETYPE)"* && "$output" != *"replaced"* ]]
 }

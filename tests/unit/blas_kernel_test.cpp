@@ -32,6 +32,32 @@ TEST(BlasKernel, OpenBlasOwnVectorChoicesAndUnknownNamesAreKept) {
     EXPECT_EQ(better_blas_kernel(kept, kAvx512), "") << kept;
 }
 
+// The front-end's choice for the helper: set where a replacement is due, the user's kept.
+TEST(BlasKernel, TheFrontEndSetsTheHelpersKernelsAndKeepsTheUsers) {
+  setenv("SCLDM_TEST_BLAS_CHOSEN", "Prescott", 1);
+  unsetenv("OPENBLAS_CORETYPE");
+  unsetenv("SCLDM_BLAS_REPLACED");
+  choose_blas_kernel_for_helper();
+  std::string expected = better_blas_kernel("Prescott", cpu_vector_support());
+  const char* set = getenv("OPENBLAS_CORETYPE");
+  const char* record = getenv("SCLDM_BLAS_REPLACED");
+  if (expected.empty()) {
+    EXPECT_EQ(set, nullptr);
+  } else {
+    ASSERT_NE(set, nullptr);
+    EXPECT_EQ(std::string(set), expected);
+    ASSERT_NE(record, nullptr);
+    EXPECT_EQ(std::string(record), "Prescott>" + expected);
+  }
+  setenv("OPENBLAS_CORETYPE", "Core2", 1);
+  unsetenv("SCLDM_BLAS_REPLACED");
+  choose_blas_kernel_for_helper();
+  EXPECT_STREQ(getenv("OPENBLAS_CORETYPE"), "Core2");
+  EXPECT_EQ(getenv("SCLDM_BLAS_REPLACED"), nullptr);
+  unsetenv("OPENBLAS_CORETYPE");
+  unsetenv("SCLDM_TEST_BLAS_CHOSEN");
+}
+
 TEST(BlasKernel, ACpuWithoutAvx2KeepsWhatOpenBlasChose) {
   EXPECT_EQ(better_blas_kernel("Prescott", kSse), "");
   EXPECT_EQ(better_blas_kernel("Nehalem", kSse), "");
