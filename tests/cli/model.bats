@@ -38,6 +38,22 @@ assert j["provenance"]["vae_fingerprint"]
   [ "$(head -1 x.tsv | awk -F'\t' '{print NF}')" -eq $((3 + 1 + 32)) ]
 }
 
+@test "model outputs record the BLAS kernels that made them" {
+  scldm version -v | grep -q '^BLAS: OpenBLAS, [A-Za-z]' || skip "not OpenBLAS with its run-time kernels"
+  OPENBLAS_CORETYPE=Prescott scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 1 -o v.pt -q
+  OPENBLAS_CORETYPE=Nehalem scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.lat
+  for file in v.pt:Prescott x.lat:Nehalem; do
+    scldm info --json "${file%%:*}" | "$PY" -c '
+import json, sys
+p = json.load(sys.stdin)["provenance"]
+assert p["blas_kernels"] == "OpenBLAS " + sys.argv[1], p
+' "${file#*:}"
+  done
+  # Commands without a model load no BLAS and claim none.
+  scldm convert x.lat -o y.lat
+  scldm info --json y.lat | "$PY" -c 'import json, sys; assert "blas_kernels" not in json.load(sys.stdin)["provenance"]'
+}
+
 @test "encode -o x.h5ad adds obsm/X_scldm for scanpy users (anndata)" {
   scldm encode "$FX/base.h5ad" --vae "$M/vae.pt" -o x.h5ad
   "$PY" - "$FX/base.h5ad" <<'PY'
