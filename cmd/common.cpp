@@ -11,7 +11,6 @@
 #include "io/open.hpp"
 #include "io/multi_source.hpp"
 #include "io/select.hpp"
-#include "util/blas_kernel.hpp"
 #include "util/lines.hpp"
 #include "util/text.hpp"
 #include "util/error.hpp"
@@ -79,9 +78,7 @@ nlohmann::json provenance(const Invocation& inv, const nlohmann::json& extra) {
                       {"command", command_line()},
                       {"seed", inv.seed()},
                       {"date", utc_timestamp()}};
-  // Training's last bits depend on the matrix kernels (scldm-model(7), REPRODUCIBILITY).
-  std::string blas = loaded_blas_kernel();
-  if (!blas.empty()) j["blas_kernels"] = "OpenBLAS " + blas;
+  for (auto& [k, v] : run_facts()) j[k] = v;
   for (auto& [k, v] : extra.items()) j[k] = v;
   return j;
 }

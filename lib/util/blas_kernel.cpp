@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <sys/auxv.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -50,10 +51,12 @@ std::string kernel_of_system_blas() {
   return blas ? corename_in(blas) : "";
 }
 
-// OpenBLAS's choice, or SCLDM_TEST_BLAS_CHOSEN standing in for it so that tests reach a replacement on any CPU.
+// OpenBLAS's choice, or SCLDM_TEST_BLAS_CHOSEN standing in for it so that tests reach a replacement on any
+// CPU; OpenBLAS is asked all the same, so that the tests also find out whether asking works.
 std::string chosen_kernel(std::string (*ask_openblas)()) {
+  std::string chosen = ask_openblas();
   const char* stand_in = getenv("SCLDM_TEST_BLAS_CHOSEN");
-  return stand_in ? stand_in : ask_openblas();
+  return stand_in && !chosen.empty() ? stand_in : chosen;
 }
 
 // Sets OPENBLAS_CORETYPE (and the record of the replacement) where the kernels `chosen` are to be replaced here.
@@ -85,9 +88,12 @@ std::string describe_blas_kernels() {
   std::string kernel = loaded_blas_kernel();
   if (kernel.empty()) return "not OpenBLAS";
   std::string replaced = replaced_choice();
+  const char* asked = getenv("OPENBLAS_CORETYPE");
   std::string why = !replaced.empty() ? " (OpenBLAS chose " + replaced + " for this CPU; scldm replaced them)"
-                    : getenv("OPENBLAS_CORETYPE") ? " (set by OPENBLAS_CORETYPE)"
-                                                  : "";
+                    : !asked          ? ""
+                    : strcasecmp(asked, kernel.c_str()) == 0
+                        ? " (set by OPENBLAS_CORETYPE)"
+                        : " (OPENBLAS_CORETYPE=" + std::string(asked) + " not applied)";
   return "OpenBLAS, " + kernel + " kernels" + why;
 }
 

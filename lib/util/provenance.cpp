@@ -12,6 +12,7 @@ namespace scldm {
 namespace {
 std::string g_command_line;
 std::vector<std::string> g_arguments;
+std::vector<std::pair<std::string, std::string>> g_run_facts;
 }
 
 const char* scldm_version() { return SCLDM_VERSION; }
@@ -29,6 +30,17 @@ void set_command_line(int argc, char** argv) {
 const std::vector<std::string>& command_arguments() { return g_arguments; }
 
 const std::string& command_line() { return g_command_line; }
+
+void record_run_fact(const std::string& key, const std::string& value) {
+  for (auto& [k, v] : g_run_facts)
+    if (k == key) {
+      v = value;
+      return;
+    }
+  g_run_facts.emplace_back(key, value);
+}
+
+const std::vector<std::pair<std::string, std::string>>& run_facts() { return g_run_facts; }
 
 std::string utc_timestamp() {
   std::time_t now = std::time(nullptr);

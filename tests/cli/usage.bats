@@ -109,4 +109,8 @@ COMMANDS="fit-vae fit-prior encode sample decode eval classify info convert vers
   run env -u SCLDM_TEST_BLAS_CHOSEN OPENBLAS_CORETYPE=Prescott SCLDM_BLAS_REPLACED='Core2>SkylakeX' "$SCLDM" version -v
   [ "$status" -eq 0 ]
   [[ "$output" == *"BLAS: OpenBLAS, Prescott kernels (set by OPENBLAS_CORETYPE)"* && "$output" != *"replaced"* ]]
+  # A name OpenBLAS does not know leaves its own choice, and version -v says so.
+  run env -u SCLDM_TEST_BLAS_CHOSEN OPENBLAS_CORETYPE=NoSuchCore "$SCLDM" version -v
+  [ "$status" -eq 0 ]
+  [[ "$output" == *" kernels (OPENBLAS_CORETYPE=NoSuchCore not applied)"* ]]
 }
