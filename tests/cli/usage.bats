@@ -70,6 +70,19 @@ COMMANDS="fit-vae fit-prior encode sample decode eval classify info convert vers
   [[ "$output" != *libtorch* && "$output" != *libc10* ]]
 }
 
+@test "the programs look for libraries in no relative directory (an empty RUNPATH entry is the working directory)" {
+  command -v readelf >/dev/null || skip "no readelf"
+  for program in "$SCLDM" "$(dirname "$SCLDM")/scldm-model"; do
+    [ -e "$program" ] || continue
+    runpath=$(readelf -d "$program" | sed -n 's/.*(RUN\?PATH).*\[\(.*\)\]$/\1/p')
+    [ -n "$runpath" ] || continue
+    IFS=: read -r -a entries <<< "$runpath:x"  # the sentinel keeps a trailing empty entry
+    for entry in "${entries[@]:0:${#entries[@]}-1}"; do
+      [[ "$entry" == /* || "$entry" == '$ORIGIN'* ]] || { echo "$program: RUNPATH [$runpath]"; false; }
+    done
+  done
+}
+
 @test "an installed scldm finds its helper, man pages and completion" {
   [ -n "${SCLDM_BUILD_DIR:-}" ] || skip "run through ctest"
   [ -x "$SCLDM_BUILD_DIR/scldm-model" ] || skip "built without LibTorch"
