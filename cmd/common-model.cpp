@@ -32,8 +32,11 @@ torch::Device setup_torch(const Invocation& inv, int ranks_here) {
   }
   // Training's last bits depend on the device and, on the CPU, on the BLAS kernels (scldm-model(7)).
   record_run_fact("device", device.str());
-  if (device.is_cpu() && !loaded_blas_kernel().empty()) record_run_fact("blas_kernels", "OpenBLAS " + loaded_blas_kernel());
-  if (device.is_cpu()) detail("BLAS: " + describe_blas_kernels());  // the speed depends on it
+  if (device.is_cpu()) {
+    std::string blas = loaded_blas_kernel();
+    if (!blas.empty()) record_run_fact("blas_kernels", "OpenBLAS " + blas);
+    detail("BLAS: " + describe_blas_kernels());  // the speed depends on it
+  }
   if (device.is_cuda() && !torch::cuda::is_available()) throw Error("--device " + name + ": no CUDA device is available");
   if (device.is_cuda() && device.has_index() && device.index() >= int(torch::cuda::device_count()))
     throw Error("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) + " CUDA devices");
