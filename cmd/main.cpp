@@ -13,7 +13,7 @@
 
 namespace scldm {
 
-std::string model_helper_path() {
+std::string model_helper() {
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) throw Error("cannot locate the scldm executable");
@@ -21,7 +21,10 @@ std::string model_helper_path() {
   std::string dir(self);
   dir = dir.substr(0, dir.rfind('/'));
   for (std::string candidate : {dir + "/scldm-model", dir + "/../libexec/scldm/scldm-model"})
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (access(candidate.c_str(), X_OK) == 0) {
+      choose_blas_kernel_for_helper();
+      return candidate;
+    }
   throw Error("cannot find the model helper scldm-model beside " + std::string(self) + " (incomplete install?)");
 }
 
@@ -36,8 +39,7 @@ int main(int argc, char** argv) {
       {"version", run_version},
   };
   return dispatch(argc, argv, runners, [](int, char** av) -> int {
-    std::string helper = model_helper_path();
-    choose_blas_kernel_for_helper();
+    std::string helper = model_helper();
     execv(helper.c_str(), av);
     throw Error("cannot run " + helper + ": " + strerror(errno));
   });

@@ -9,7 +9,9 @@ int run_simulate(const Invocation& inv);
 int run_convert(const Invocation& inv);
 int run_version(const Invocation& inv);
 
-// Path of the LibTorch helper that runs the model commands.
-std::string model_helper_path();
+// Path of the LibTorch helper that runs the model commands, with this
+// process's environment made ready for it (its BLAS kernels chosen: LibTorch
+// then loads once).
+std::string model_helper();
 
 }  // namespace scldm

@@ -7,7 +7,6 @@
 #include <cstdio>
 
 #include "cmd/runners.hpp"
-#include "util/blas_kernel.hpp"
 #include "util/error.hpp"
 #include "util/bytes.hpp"
 #include "util/output.hpp"
@@ -33,8 +32,7 @@ int run_version(const Invocation& inv) {
   out.commit();
   if (verbosity() >= Verbosity::verbose && out.is_stdout()) {
     fflush(stdout);
-    std::string helper = model_helper_path();
-    choose_blas_kernel_for_helper();
+    std::string helper = model_helper();
     pid_t pid = fork();
     if (pid == 0) {
       execl(helper.c_str(), helper.c_str(), "--torch-info", (char*)nullptr);

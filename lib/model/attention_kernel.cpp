@@ -46,15 +46,9 @@ SCLDM_INLINE const T* query_columns(const Problem<T>& a, int64_t b, int64_t h, S
   return s.qt.data();
 }
 
-// [l] = sum_t row[t] cols[t][l], t in order, for the 16 queries of a tile.
-template <typename T>
-SCLDM_INLINE Tile<T> row_dot(const T* row, const T* cols, int64_t stride, int64_t d) {
-  Tile<T> acc{};
-  for (int64_t t = 0; t < d; ++t) acc += row[t] * load_tile(cols + t * stride);
-  return acc;
-}
-// out[jj] = row_dot(x[j0 + jj], cols) for n <= kKeys keys at once: the sums
-// over the head dimension run side by side (one would wait on each add).
+// out[jj][l] = sum_t x[j0 + jj][t] cols[t][l], t in order, for the 16 queries
+// of a tile and n <= kKeys keys at once: the sums over the head dimension run
+// side by side (one would wait on each add).
 constexpr int64_t kKeys = 8;
 template <typename T>
 SCLDM_INLINE void keys_dot(const Rows<const T>& x, int64_t b, int64_t h, int64_t j0, int64_t n, const T* cols,
