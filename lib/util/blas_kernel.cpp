@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <set>
+#include <utility>
 
 namespace scldm {
 
@@ -23,15 +23,45 @@ CpuVectorSupport cpu_vector_support() {
   return s;
 }
 
+namespace {
+
+// The widest vectors of OpenBLAS's kernels by name (driver/others/dynamic.c).
+enum class KernelWidth { unknown, sse, avx, avx2, avx512 };
+
+KernelWidth width_of_kernel(const std::string& name) {
+  using W = KernelWidth;
+  static const std::pair<const char*, W> widths[] = {
+      {"Unknown", W::sse},     {"Katmai", W::sse},       {"Coppermine", W::sse},   {"Northwood", W::sse},
+      {"Prescott", W::sse},    {"Banias", W::sse},       {"Atom", W::sse},         {"Core2", W::sse},
+      {"Penryn", W::sse},      {"Dunnington", W::sse},   {"Nehalem", W::sse},      {"Athlon", W::sse},
+      {"Opteron", W::sse},     {"Opteron_SSE3", W::sse}, {"Barcelona", W::sse},    {"Nano", W::sse},
+      {"Bobcat", W::sse},      {"Sandybridge", W::avx},  {"Bulldozer", W::avx},    {"Piledriver", W::avx},
+      {"Steamroller", W::avx}, {"Excavator", W::avx},    {"Haswell", W::avx2},     {"Zen", W::avx2},
+      {"SkylakeX", W::avx512}, {"Cooperlake", W::avx512}, {"SapphireRapids", W::avx512}};
+  for (const auto& [known, width] : widths)
+    if (strcasecmp(known, name.c_str()) == 0) return width;  // OPENBLAS_CORETYPE ignores case
+  return W::unknown;
+}
+
+// The kernels for the widest vectors `cpu` runs, and their width.
+std::pair<std::string, KernelWidth> widest_kernel(const CpuVectorSupport& cpu) {
+  if (cpu.avx512) return {"SkylakeX", KernelWidth::avx512};
+  if (cpu.avx2_fma) return {"Haswell", KernelWidth::avx2};
+  return {"", KernelWidth::unknown};
+}
+
+}  // namespace
+
 std::string better_blas_kernel(const std::string& chosen, const CpuVectorSupport& cpu) {
-  // OpenBLAS's names (driver/others/dynamic.c) of kernels without AVX.
-  static const std::set<std::string> sse_era = {
-      "Unknown", "Katmai", "Coppermine", "Northwood", "Prescott", "Banias",   "Atom",    "Core2",   "Penryn",
-      "Dunnington", "Nehalem", "Athlon", "Opteron", "Opteron_SSE3", "Barcelona", "Nano", "Bobcat"};
-  if (!sse_era.count(chosen)) return "";
-  if (cpu.avx512) return "SkylakeX";
-  if (cpu.avx2_fma) return "Haswell";
-  return "";
+  if (width_of_kernel(chosen) != KernelWidth::sse) return "";
+  return widest_kernel(cpu).first;
+}
+
+std::string wider_blas_kernel(const std::string& asked, const CpuVectorSupport& cpu) {
+  KernelWidth width = width_of_kernel(asked);
+  auto [widest, widest_width] = widest_kernel(cpu);
+  if (width == KernelWidth::unknown || widest_width == KernelWidth::unknown) return "";
+  return width < widest_width ? widest : "";
 }
 
 namespace {
@@ -80,6 +110,12 @@ std::string replaced_choice() {
   return r.substr(0, sep);
 }
 
+// "; this CPU has wider vectors, which SkylakeX's kernels use" where the kernels asked for use narrower ones.
+std::string wider_kernel_note(const std::string& kernel) {
+  std::string wider = wider_blas_kernel(kernel, cpu_vector_support());
+  return wider.empty() ? "" : "; this CPU has wider vectors, which " + wider + "'s kernels use";
+}
+
 }  // namespace
 
 std::string loaded_blas_kernel() { return corename_in(RTLD_DEFAULT); }
@@ -92,7 +128,7 @@ std::string describe_blas_kernels() {
   std::string why = !replaced.empty() ? " (OpenBLAS chose " + replaced + " for this CPU; scldm replaced them)"
                     : !asked          ? ""
                     : strcasecmp(asked, kernel.c_str()) == 0
-                        ? " (set by OPENBLAS_CORETYPE)"
+                        ? " (set by OPENBLAS_CORETYPE" + wider_kernel_note(kernel) + ")"
                         : " (OPENBLAS_CORETYPE=" + std::string(asked) + " not applied)";
   return "OpenBLAS, " + kernel + " kernels" + why;
 }

@@ -21,13 +21,20 @@ CpuVectorSupport cpu_vector_support();
 // AVX2 or AVX-512 is replaced; a name this table does not know is kept.
 std::string better_blas_kernel(const std::string& chosen, const CpuVectorSupport& cpu);
 
+// The kernels for the widest vectors of `cpu` where OPENBLAS_CORETYPE's
+// `asked` (a user's choice, kept) uses narrower ones, or "": on an AVX-512
+// CPU, Haswell's AVX2 kernels trained fit-vae about a tenth slower than
+// OpenBLAS's own Cooperlake (bench/RESULTS.md, zen5).
+std::string wider_blas_kernel(const std::string& asked, const CpuVectorSupport& cpu);
+
 // The kernels of the OpenBLAS loaded in this process ("" when the BLAS is not
 // OpenBLAS).
 std::string loaded_blas_kernel();
 
 // "OpenBLAS, SkylakeX kernels" (and, after a replacement, what OpenBLAS had
-// chosen, or that OPENBLAS_CORETYPE chose them: a slower choice may come from
-// the environment), or "not OpenBLAS": for `version -v` and -v runs.
+// chosen, or that OPENBLAS_CORETYPE chose them and whether the CPU has wider
+// vectors: a slower choice may come from the environment), or "not
+// OpenBLAS": for `version -v` and -v runs.
 std::string describe_blas_kernels();
 
 // For the torch-free front-end, before it runs the model helper: with

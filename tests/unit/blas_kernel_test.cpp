@@ -50,6 +50,20 @@ TEST(BlasKernel, TheFrontEndKeepsTheUsersKernels) {
     unsetenv("OPENBLAS_CORETYPE");
 }
 
+TEST(BlasKernel, KernelsNarrowerThanTheCpuNameTheWiderOnes) {
+  // The zen5 machine's environment set Haswell on an AVX-512 CPU (bench/RESULTS.md).
+  EXPECT_EQ(wider_blas_kernel("Haswell", kAvx512), "SkylakeX");
+  EXPECT_EQ(wider_blas_kernel("haswell", kAvx512), "SkylakeX");  // OpenBLAS ignores the case
+  EXPECT_EQ(wider_blas_kernel("Zen", kAvx512), "SkylakeX");
+  EXPECT_EQ(wider_blas_kernel("Sandybridge", kAvx2), "Haswell");
+  EXPECT_EQ(wider_blas_kernel("Prescott", kAvx2), "Haswell");
+  for (const char* widest : {"SkylakeX", "Cooperlake", "SapphireRapids"})
+    EXPECT_EQ(wider_blas_kernel(widest, kAvx512), "") << widest;
+  for (const char* avx2 : {"Haswell", "Zen"}) EXPECT_EQ(wider_blas_kernel(avx2, kAvx2), "") << avx2;
+  for (const char* any : {"Prescott", "Sandybridge", "Haswell"}) EXPECT_EQ(wider_blas_kernel(any, kSse), "") << any;
+  EXPECT_EQ(wider_blas_kernel("a kernel of a later OpenBLAS", kAvx512), "");
+}
+
 TEST(BlasKernel, ACpuWithoutAvx2KeepsWhatOpenBlasChose) {
   EXPECT_EQ(better_blas_kernel("Prescott", kSse), "");
   EXPECT_EQ(better_blas_kernel("Nehalem", kSse), "");
