@@ -9,6 +9,7 @@
 
 #include "cmd/runners.hpp"
 #include "util/blas_kernel.hpp"
+#include "util/huge_pages.hpp"
 #include "util/error.hpp"
 
 namespace scldm {
@@ -23,6 +24,7 @@ std::string model_helper() {
   for (std::string candidate : {dir + "/scldm-model", dir + "/../libexec/scldm/scldm-model"})
     if (access(candidate.c_str(), X_OK) == 0) {
       choose_blas_kernel_for_helper();
+      ask_huge_pages_for_helper();
       return candidate;
     }
   throw Error("cannot find the model helper scldm-model beside " + std::string(self) + " (incomplete install?)");

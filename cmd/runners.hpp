@@ -10,8 +10,8 @@ int run_convert(const Invocation& inv);
 int run_version(const Invocation& inv);
 
 // Path of the LibTorch helper that runs the model commands, with this
-// process's environment made ready for it (its BLAS kernels chosen: LibTorch
-// then loads once).
+// process's environment made ready for it (its BLAS kernels chosen, so that
+// LibTorch loads once; huge pages for its heap).
 std::string model_helper();
 
 }  // namespace scldm

@@ -76,6 +76,11 @@ std::string help_text(const Command& c) {
 
 namespace {
 
+// What the front-end does with GLIBC_TUNABLES (util/huge_pages.hpp).
+constexpr const char* kHelperTunables =
+    "glibc's settings for the model helper; scldm adds glibc.malloc.hugetlb=1 (transparent huge pages for "
+    "its heap, where the kernel allows them) unless they name glibc.malloc.hugetlb.";
+
 // The variables a command reads, from its options.
 std::string default_environment(const Command& c) {
   auto has = [&](const char* name) {
@@ -85,7 +90,11 @@ std::string default_environment(const Command& c) {
   std::string s = item("TMPDIR", "where standard input is spooled when it holds an HDF5 file.");
   if (has("vae")) s += item("SCLDM_VAE", "the VAE to use when --vae is not given.");
   if (has("prior")) s += item("SCLDM_PRIOR", "the prior to use when --prior is not given.");
-  if (c.needs_model) s += item("SCLDM_DEFAULT_MALLOC", "set to 1 to keep glibc's default malloc trimming (for measuring).");
+  if (c.needs_model) {
+    s += item("GLIBC_TUNABLES", kHelperTunables);
+    s += item("SCLDM_DEFAULT_MALLOC",
+              "set to 1 to keep glibc's default malloc settings: its trimming, and no huge pages (for measuring).");
+  }
   return s;
 }
 
@@ -147,7 +156,8 @@ std::string man_page_index(const std::vector<const Command*>& commands, const st
        ".TP\n.B SCLDM_PRIOR\nthe prior sample uses when \\-\\-prior is not given.\n"
        ".TP\n.B TMPDIR\nwhere standard input is spooled when it holds an HDF5 file.\n"
        ".TP\n.B OPENBLAS_CORETYPE\nthe OpenBLAS kernels the model commands use; when unset, OpenBLAS's own "
-       "choice, or its AVX2 / AVX\\-512 kernels where it would fall back to SSE3 (see\n.BR scldm\\-model (7)).\n";
+       "choice, or its AVX2 / AVX\\-512 kernels where it would fall back to SSE3 (see\n.BR scldm\\-model (7)).\n"
+    << ".TP\n.B GLIBC_TUNABLES\n" << roff(kHelperTunables) << "\n";
   o << ".SH FILES\n.TP\n.I vae.pt, prior.pt\nthe default outputs of fit\\-vae and fit\\-prior, and the models "
        "decode and sample look for in the working directory.\n"
        ".TP\n.I libexec/scldm/scldm\\-model\nthe helper (linked to LibTorch) that runs the model commands.\n";

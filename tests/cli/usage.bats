@@ -133,3 +133,21 @@ COMMANDS="fit-vae fit-prior encode sample decode eval classify info convert vers
   [ "$status" -eq 0 ]
   [[ "$output" == *" kernels (OPENBLAS_CORETYPE=NoSuchCore not applied)"* ]]
 }
+
+# The front-end sets glibc's tunables for the helper it runs (a stand-in
+# helper beside a copy of scldm prints what it was given).
+@test "the model helper's heap asks for huge pages, unless the user chose otherwise" {
+  mkdir -p "$BATS_TEST_TMPDIR/bin"
+  cp "$SCLDM" "$BATS_TEST_TMPDIR/bin/scldm"
+  printf '#!/bin/sh\necho "tunables=$GLIBC_TUNABLES"\n' > "$BATS_TEST_TMPDIR/bin/scldm-model"
+  chmod +x "$BATS_TEST_TMPDIR/bin/scldm-model"
+  given() { env "$@" "$BATS_TEST_TMPDIR/bin/scldm" encode in.h5ad --vae vae.pt -o out.lat; }
+  run given -u GLIBC_TUNABLES -u SCLDM_DEFAULT_MALLOC
+  [ "$status" -eq 0 ] && [ "$output" = "tunables=glibc.malloc.hugetlb=1" ]
+  run given -u SCLDM_DEFAULT_MALLOC GLIBC_TUNABLES=glibc.malloc.arena_max=2
+  [ "$output" = "tunables=glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1" ]
+  run given -u SCLDM_DEFAULT_MALLOC GLIBC_TUNABLES=glibc.malloc.hugetlb=0
+  [ "$output" = "tunables=glibc.malloc.hugetlb=0" ]
+  run given -u GLIBC_TUNABLES SCLDM_DEFAULT_MALLOC=1
+  [ "$output" = "tunables=" ]
+}
