@@ -11,6 +11,7 @@
 #include "cmd/runners-model.hpp"
 #include "util/blas_kernel.hpp"
 #include "util/error.hpp"
+#include "util/huge_pages.hpp"
 
 namespace {
 
@@ -28,8 +29,7 @@ int print_torch_info() {
 // faults them back in on the next: keep them (bench/RESULTS.md, "malloc").
 // SCLDM_DEFAULT_MALLOC=1 turns this off, for measuring.
 void keep_freed_memory() {
-  const char* off = getenv("SCLDM_DEFAULT_MALLOC");
-  if (off && *off == '1') return;
+  if (scldm::default_malloc_asked()) return;
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 64 << 20);

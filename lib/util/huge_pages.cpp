@@ -13,9 +13,13 @@ std::string tunables_with_huge_pages(const char* current) {
   return tunables + ":" + asked;
 }
 
+bool default_malloc_asked() {
+  const char* asked = getenv("SCLDM_DEFAULT_MALLOC");
+  return asked && strcmp(asked, "1") == 0;
+}
+
 void ask_huge_pages_for_helper() {
-  const char* off = getenv("SCLDM_DEFAULT_MALLOC");
-  if (off && strcmp(off, "1") == 0) return;
+  if (default_malloc_asked()) return;
   setenv("GLIBC_TUNABLES", tunables_with_huge_pages(getenv("GLIBC_TUNABLES")).c_str(), 1);
 }
 

@@ -15,6 +15,10 @@ namespace scldm {
 // or `current` itself where it names glibc.malloc.hugetlb (the user's choice).
 std::string tunables_with_huge_pages(const char* current);
 
+// SCLDM_DEFAULT_MALLOC=1: glibc's default malloc settings asked for (for
+// measuring), by the front-end's huge pages and the helper's mallopt alike.
+bool default_malloc_asked();
+
 // For the torch-free front-end, before it runs the model helper: sets
 // GLIBC_TUNABLES to tunables_with_huge_pages(its value), unless
 // SCLDM_DEFAULT_MALLOC=1 asks for glibc's defaults (as the helper's own
