@@ -106,7 +106,6 @@ void read_training_options(const Invocation& inv, TrainingOptions& o, int64_t pr
     o.time_budget = *seconds;
   }
   o.batch_size = inv.args.integer_in("batch-size", cli::table_default, 1, 1 << 20);
-  o.lr = inv.args.number_in("lr", cli::table_default, 1e-12, 10);
   o.val_fraction = inv.args.number_in("val-fraction", cli::table_default, 0, 0.9);
   o.seed = uint64_t(inv.seed());
   o.checkpoint_every = inv.args.integer_in("checkpoint-every", 0, 0, int64_t(1) << 40);

@@ -119,6 +119,7 @@ LatentSet read_input(const Invocation& inv, const std::vector<std::string>& path
 int run_fit_prior(const Invocation& inv) {
   PriorTrainOptions opt;
   read_training_options(inv, opt, 100);
+  opt.lr = inv.args.number_in("lr", cli::table_default, 1e-12, 10);
   auto [resumed, conditions] = setup_from_options(inv, opt);
   const std::string provisional = provisional_preset(inv);
   DitConfig config = config_from_options(inv, provisional, resumed);

@@ -99,6 +99,15 @@ OrderScheme disk_order(const DiskCells& disk, uint64_t budget) {
   return s;
 }
 
+// --lr not given: the resumed run's, else the preset's.
+double default_lr(const TrainingOptions& opt, const std::string& preset) {
+  if (opt.resume.empty()) return vae_preset_lr(preset);
+  const nlohmann::json meta = read_checkpoint(opt.resume, false).meta;
+  if (!meta.contains("training") || !meta["training"].contains("lr") || !meta["training"]["lr"].is_number())
+    fail(opt.resume, "records no learning rate: give --lr");
+  return meta["training"]["lr"].get<double>();
+}
+
 uint64_t memory_budget(const Invocation& inv) {
   return parse_byte_size(inv.args.text("memory", cli::table_default)).value();  // checked when parsed
 }
@@ -132,6 +141,7 @@ int run_fit_vae(const Invocation& inv) {
     return auto_vae_run({int64_t(meta.size()), int64_t(meta.vocabulary.size()), opt.batch_size, opt.device.is_cuda(), opt.time_budget});
   });
   if (preset != provisional) config = config_from_options(inv, preset);
+  opt.lr = inv.args.number_in("lr", default_lr(opt, preset), 1e-12, 10);
   std::unique_ptr<TrainingCells> cells;
   if (disk) cells = std::make_unique<CellsOnDisk>(*disk);
   else cells = std::make_unique<CellsInMemory>(data.memory);

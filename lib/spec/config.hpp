@@ -34,6 +34,10 @@ struct VaeConfig {
 // 8 + 8 blocks, 8 / 4 heads).
 VaeConfig vae_preset(const std::string& name);
 
+// fit-vae's peak learning rate for a preset: base keeps the reference's 1e-3;
+// the smaller presets learn faster per epoch at 2e-3 (bench/RESULTS.md).
+double vae_preset_lr(const std::string& name);
+
 // One label attribute the prior is conditioned on; its class table has one
 // extra row, index categories.size(), for the null label.
 struct Attribute {

@@ -220,6 +220,22 @@ PY
   [ "$a" = "$b" ]
 }
 
+@test "fit-vae's learning rate is the preset's (base 1e-3, small and tiny 2e-3) unless --lr, and a resumed run keeps its own" {
+  lr() { scldm info --json "$1" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["training"]["lr"])'; }
+  scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 -b 16 -o tiny.pt -q
+  [ "$(lr tiny.pt)" = 0.002 ]
+  scldm fit-vae "$FX/base.h5ad" --preset base --max-steps 1 -b 16 -o base.pt -q
+  [ "$(lr base.pt)" = 0.001 ]
+  scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 -b 16 --lr 5e-4 -o own.pt -q
+  [ "$(lr own.pt)" = 0.0005 ]
+  # Resumed without --lr: the run's 5e-4, not the preset's; the same model as one run.
+  SCLDM_STOP_AFTER=1 scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 -b 16 --lr 5e-4 -o cut.pt -q || true
+  scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 -b 16 --resume cut.last.pt -o cut.pt -q
+  [ "$(lr cut.pt)" = 0.0005 ]
+  [ "$(scldm info own.pt | grep '^fingerprint')" = "$(scldm info cut.pt | grep '^fingerprint')" ]
+  scldm fit-vae --help | grep -q -- '--lr FLOAT .*\[preset\]'
+}
+
 @test "fit-vae --time plans the steps, says how many, and --max-steps with that number repeats the run" {
   run --separate-stderr scldm fit-vae "$FX/base.h5ad" --preset tiny -b 16 --time 2s -o timed.pt
   [ "$status" -eq 0 ]

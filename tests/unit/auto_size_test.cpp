@@ -1,5 +1,6 @@
 // --preset auto: what it chooses from the device and the shape of the data.
 #include "spec/auto_size.hpp"
+#include "spec/config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +11,14 @@ RunShape shape(int64_t cells, int64_t genes, bool gpu = false, double seconds = 
 
 // Cells a run passes through training (batches of 128).
 double passes(const AutoChoice& c, int64_t cells) { return c.epochs > 0 ? double(c.epochs * cells) : double(c.max_steps * 128); }
+
+// The reference's rate at its size; the smaller presets learn more per epoch at twice it.
+TEST(Presets, VaeLearningRates) {
+  EXPECT_EQ(vae_preset_lr("base"), 1e-3);
+  EXPECT_EQ(vae_preset_lr("small"), 2e-3);
+  EXPECT_EQ(vae_preset_lr("tiny"), 2e-3);
+  EXPECT_ANY_THROW(vae_preset_lr("huge"));
+}
 
 TEST(AutoSize, TheVaeTrainsLongerOnLessData) {
   AutoChoice split = auto_vae_run(shape(7797, 1287));  // the tour's 80 % of kang_ctrl_muscat
