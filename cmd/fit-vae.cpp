@@ -117,6 +117,8 @@ uint64_t memory_budget(const Invocation& inv) {
 int run_fit_vae(const Invocation& inv) {
   VaeTrainOptions opt;
   read_training_options(inv, opt, 10);
+  // A given --lr is checked before the data are read; the default waits for the preset.
+  if (inv.args.has("lr")) opt.lr = inv.args.number_in("lr", opt.lr, 1e-12, 10);
   const std::string provisional = provisional_preset(inv);
   VaeConfig config = config_from_options(inv, provisional);  // usage errors before the data are read
   if (auto status = run_local_ranks(inv, opt)) return *status;
@@ -141,7 +143,7 @@ int run_fit_vae(const Invocation& inv) {
     return auto_vae_run({int64_t(meta.size()), int64_t(meta.vocabulary.size()), opt.batch_size, opt.device.is_cuda(), opt.time_budget});
   });
   if (preset != provisional) config = config_from_options(inv, preset);
-  opt.lr = inv.args.number_in("lr", default_lr(opt, preset), 1e-12, 10);
+  if (!inv.args.has("lr")) opt.lr = default_lr(opt, preset);
   std::unique_ptr<TrainingCells> cells;
   if (disk) cells = std::make_unique<CellsOnDisk>(*disk);
   else cells = std::make_unique<CellsInMemory>(data.memory);
