@@ -99,10 +99,10 @@ OrderScheme disk_order(const DiskCells& disk, uint64_t budget) {
   return s;
 }
 
-// --lr not given: the resumed run's, else the preset's.
-double default_lr(const TrainingOptions& opt, const std::string& preset) {
-  if (opt.resume.empty()) return vae_preset_lr(preset);
-  const nlohmann::json meta = read_checkpoint(opt.resume, false).meta;
+// --lr not given: the resumed run's (`meta` of --resume), else the preset's.
+double default_lr(const TrainingOptions& opt, const std::optional<nlohmann::json>& meta_of_resumed, const std::string& preset) {
+  if (!meta_of_resumed) return vae_preset_lr(preset);
+  const nlohmann::json& meta = *meta_of_resumed;
   if (!meta.contains("training") || !meta["training"].contains("lr") || !meta["training"]["lr"].is_number())
     fail(opt.resume, "records no learning rate: give --lr");
   return meta["training"]["lr"].get<double>();
@@ -129,8 +129,12 @@ int run_fit_vae(const Invocation& inv) {
   opt.provenance = provenance(inv, {{"data", data_path}});
   const uint64_t budget = memory_budget(inv);
   // A resumed run keeps its data order (and reads from disk only in blocks).
+  std::optional<nlohmann::json> meta_of_resumed;
   std::optional<OrderScheme> resumed;
-  if (inv.args.has("resume")) resumed = checkpoint_order(read_checkpoint(opt.resume, false).meta, opt.resume);
+  if (inv.args.has("resume")) {
+    meta_of_resumed = read_checkpoint(opt.resume, false).meta;
+    resumed = checkpoint_order(*meta_of_resumed, opt.resume);
+  }
   TrainingData data = training_data(inv, paths, budget, !resumed || resumed->blocked());
   const std::unique_ptr<DiskCells>& disk = data.disk;
   const CellSet& meta = disk ? disk->meta() : data.memory;
@@ -143,7 +147,7 @@ int run_fit_vae(const Invocation& inv) {
     return auto_vae_run({int64_t(meta.size()), int64_t(meta.vocabulary.size()), opt.batch_size, opt.device.is_cuda(), opt.time_budget});
   });
   if (preset != provisional) config = config_from_options(inv, preset);
-  if (!inv.args.has("lr")) opt.lr = default_lr(opt, preset);
+  if (!inv.args.has("lr")) opt.lr = default_lr(opt, meta_of_resumed, preset);
   std::unique_ptr<TrainingCells> cells;
   if (disk) cells = std::make_unique<CellsOnDisk>(*disk);
   else cells = std::make_unique<CellsInMemory>(data.memory);
