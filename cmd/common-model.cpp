@@ -220,4 +220,10 @@ std::string resolve_vae_path(const Invocation& inv, const std::string& recorded)
   throw UsageError("no VAE: give --vae FILE (or set SCLDM_VAE, or run where vae.pt is)");
 }
 
+double resumed_lr(const nlohmann::json& meta, const std::string& path) {
+  if (!meta.contains("training") || !meta["training"].contains("lr") || !meta["training"]["lr"].is_number())
+    fail(path, "records no learning rate: give --lr");
+  return meta["training"]["lr"].get<double>();
+}
+
 }  // namespace scldm

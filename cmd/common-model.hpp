@@ -41,6 +41,10 @@ void join_data_parallel(const Invocation& inv, TrainingOptions& options);
 // of --resume (no --preset other than auto given).
 std::string resolve_preset(const Invocation& inv, TrainingOptions& options, const std::function<AutoChoice()>& choose);
 
+// The learning rate a resumed run trained at (`meta` of the checkpoint of
+// --resume at `path`), for a resume without --lr: it continues its schedule.
+double resumed_lr(const nlohmann::json& meta, const std::string& path);
+
 // The preset whose sizes the size options are checked against before the
 // data are read (base for auto; "" for the checkpoint of --resume), so that
 // usage errors come first.

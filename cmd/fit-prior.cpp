@@ -32,7 +32,9 @@ PriorSetup setup_from_options(const Invocation& inv, PriorTrainOptions& opt) {
   const bool resume = inv.args.has("resume");
   if (resume) {
     std::string path = inv.args.text("resume");
-    resumed = PriorDescription::from_meta(read_checkpoint(path, false).meta, path);
+    const nlohmann::json meta = read_checkpoint(path, false).meta;
+    resumed = PriorDescription::from_meta(meta, path);
+    if (!inv.args.has("lr")) opt.lr = resumed_lr(meta, path);  // continues its schedule
   }
   // Not given: the checkpoint's when resuming, else the table's default.
   auto fresh = [&](const char* name) { return inv.args.has(name) || !resume; };
@@ -119,7 +121,7 @@ LatentSet read_input(const Invocation& inv, const std::vector<std::string>& path
 int run_fit_prior(const Invocation& inv) {
   PriorTrainOptions opt;
   read_training_options(inv, opt, 100);
-  opt.lr = inv.args.number_in("lr", cli::table_default, 1e-12, 10);
+  opt.lr = inv.args.number_in("lr", cli::table_default, 1e-12, 10);  // a resumed run's, unless given
   auto [resumed, conditions] = setup_from_options(inv, opt);
   const std::string provisional = provisional_preset(inv);
   DitConfig config = config_from_options(inv, provisional, resumed);

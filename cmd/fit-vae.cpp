@@ -101,11 +101,7 @@ OrderScheme disk_order(const DiskCells& disk, uint64_t budget) {
 
 // --lr not given: the resumed run's (`meta` of --resume), else the preset's.
 double default_lr(const TrainingOptions& opt, const std::optional<nlohmann::json>& meta_of_resumed, const std::string& preset) {
-  if (!meta_of_resumed) return vae_preset_lr(preset);
-  const nlohmann::json& meta = *meta_of_resumed;
-  if (!meta.contains("training") || !meta["training"].contains("lr") || !meta["training"]["lr"].is_number())
-    fail(opt.resume, "records no learning rate: give --lr");
-  return meta["training"]["lr"].get<double>();
+  return meta_of_resumed ? resumed_lr(*meta_of_resumed, opt.resume) : vae_preset_lr(preset);
 }
 
 uint64_t memory_budget(const Invocation& inv) {

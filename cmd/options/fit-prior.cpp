@@ -24,7 +24,7 @@ const cli::Command& command_fit_prior() {
        "combination (with fall-backs to coarser groups), and the fingerprint and path of the VAE whose "
        "latents it learned, so 'scldm sample | scldm decode' needs no other flags. NAME.last.pt is "
        "rewritten after every epoch (and every --checkpoint-every steps) for --resume, which continues "
-       "bit-identically; the output (-o) is written once, when the run ends, with the EMA and weights of the "
+       "bit-identically (at the run's learning rate unless --lr is given); the output (-o) is written once, when the run ends, with the EMA and weights of the "
        "best validation flow-matching loss. A run that fails (a diverging loss is an error) or is interrupted "
        "leaves an existing output as it was. The library-size model is fitted on the training cells only.\n" +
            std::string(kSeveralInputs) + " Condition on the file with --condition dataset.\n" +

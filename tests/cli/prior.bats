@@ -138,6 +138,19 @@ for k in ["cell_type", "condition"]:
   [ -s x.lat ]
 }
 
+@test "fit-prior --resume keeps its run's learning rate unless --lr, and continues to the same prior as one run" {
+  lr() { scldm info --json "$1" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["training"]["lr"])'; }
+  scldm fit-prior "$M/train.lat" --condition cell_type --preset tiny --max-steps 2 -b 16 --lr 5e-4 -o own.pt -q
+  [ "$(lr own.pt)" = 0.0005 ]
+  SCLDM_STOP_AFTER=1 scldm fit-prior "$M/train.lat" --condition cell_type --preset tiny --max-steps 2 -b 16 --lr 5e-4 -o cut.pt -q || true
+  scldm fit-prior "$M/train.lat" --preset tiny --max-steps 2 -b 16 --resume cut.last.pt -o cut.pt -q
+  [ "$(lr cut.pt)" = 0.0005 ]
+  [ "$(scldm info own.pt | grep '^fingerprint')" = "$(scldm info cut.pt | grep '^fingerprint')" ]
+  # A given --lr still overrides the run's.
+  scldm fit-prior "$M/train.lat" --preset tiny --max-steps 2 -b 16 --lr 2e-4 --resume cut.last.pt -o other.pt -q
+  [ "$(lr other.pt)" = 0.0002 ]
+}
+
 @test "fit-prior refuses counts, unknown conditions and a missing prior, writing nothing" {
   scldm convert "$FX/base.h5ad" -o counts.scs
   run scldm fit-prior counts.scs --condition cell_type -o p.pt
