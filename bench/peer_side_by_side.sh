@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 data=${DATA:-../shared/data/kang_ctrl_muscat.h5ad}
 n0=${N0:-4}
 n1=${N1:-16}
+/usr/bin/python3 -c 'import torch' 2>/dev/null || { echo "the peer needs python3-torch: apt-get install python3-torch" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cmake --build build --target scldm scldm-model -j"$(nproc)" >/dev/null
