@@ -121,7 +121,7 @@ LatentSet read_input(const Invocation& inv, const std::vector<std::string>& path
 int run_fit_prior(const Invocation& inv) {
   PriorTrainOptions opt;
   read_training_options(inv, opt, 100);
-  opt.lr = inv.args.number_in("lr", cli::table_default, 1e-12, 10);  // a resumed run's, unless given
+  opt.lr = inv.args.number_in("lr", cli::table_default, 1e-12, 10);  // without --lr, a resumed run keeps its own (below)
   auto [resumed, conditions] = setup_from_options(inv, opt);
   const std::string provisional = provisional_preset(inv);
   DitConfig config = config_from_options(inv, provisional, resumed);
