@@ -18,30 +18,23 @@ import sys
 import anndata
 import numpy as np
 import scipy.linalg
-import scipy.sparse
+
+from log_counts import counts, log_cp10k
 
 COMPONENTS = 30
-
-
-def log_cp10k(adata, genes):
-    x = adata[:, genes].X
-    x = x.toarray() if scipy.sparse.issparse(x) else np.asarray(x)
-    library = x.sum(1, keepdims=True)
-    library[library == 0] = 1
-    return np.log1p(x * 1e4 / library)
 
 
 def main(reference_path, others):
     reference = anndata.read_h5ad(reference_path)
     genes = list(reference.var_names)
-    r = log_cp10k(reference, genes)
+    r = log_cp10k(counts(reference[:, genes]))
     centre = r.mean(0)
     _, _, vt = np.linalg.svd(r - centre, full_matrices=False)
     axes = vt[:COMPONENTS].T
     pr = (r - centre) @ axes
     total_r = ((r - centre) ** 2).sum(1).mean()
     for path in others:
-        x = log_cp10k(anndata.read_h5ad(path), genes)
+        x = log_cp10k(counts(anndata.read_h5ad(path)[:, genes]))
         px = (x - centre) @ axes
         cr, cx = np.cov(pr.T), np.cov(px.T)
         mean_term = float(((pr.mean(0) - px.mean(0)) ** 2).sum())

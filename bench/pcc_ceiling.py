@@ -24,18 +24,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import curve_fit
 
+from log_counts import counts, log_cp10k
+
 rng = np.random.default_rng(0)
-
-
-def counts(adata):
-    x = adata.X
-    return (x.toarray() if sp.issparse(x) else np.asarray(x)).astype(np.float64)
-
-
-def log_cp10k(x):
-    s = x.sum(1, keepdims=True)
-    s[s == 0] = 1
-    return np.log1p(x / s * 1e4)
 
 
 def gene_pcc(a, b):
