@@ -23,6 +23,7 @@ namespace {
 // given override them (and must then agree with a resumed checkpoint).
 struct PriorSetup {
   PriorDescription resumed;  // --resume's checkpoint
+  std::optional<double> resumed_lr;  // its run's learning rate, where --lr is not given
   std::vector<std::string> conditions;
 };
 
@@ -34,7 +35,7 @@ PriorSetup setup_from_options(const Invocation& inv, PriorTrainOptions& opt) {
     std::string path = inv.args.text("resume");
     const nlohmann::json meta = read_checkpoint(path, false).meta;
     resumed = PriorDescription::from_meta(meta, path);
-    if (!inv.args.has("lr")) opt.lr = resumed_lr(meta, path);  // continues its schedule
+    if (!inv.args.has("lr")) s.resumed_lr = resumed_lr(meta, path);  // continues its schedule
   }
   // Not given: the checkpoint's when resuming, else the table's default.
   auto fresh = [&](const char* name) { return inv.args.has(name) || !resume; };
@@ -121,8 +122,9 @@ LatentSet read_input(const Invocation& inv, const std::vector<std::string>& path
 int run_fit_prior(const Invocation& inv) {
   PriorTrainOptions opt;
   read_training_options(inv, opt, 100);
-  opt.lr = inv.args.number_in("lr", cli::table_default, 1e-12, 10);  // without --lr, a resumed run keeps its own (below)
-  auto [resumed, conditions] = setup_from_options(inv, opt);
+  // A given --lr is checked before the data are read; the default waits for the preset (or a resumed run's).
+  if (inv.args.has("lr")) opt.lr = inv.args.number_in("lr", opt.lr, 1e-12, 10);
+  auto [resumed, resumed_rate, conditions] = setup_from_options(inv, opt);
   const std::string provisional = provisional_preset(inv);
   DitConfig config = config_from_options(inv, provisional, resumed);
   config.validate();  // usage errors before the data are read
@@ -141,6 +143,7 @@ int run_fit_prior(const Invocation& inv) {
     return auto_prior_run({int64_t(data.size()), 0, opt.batch_size, opt.device.is_cuda(), opt.time_budget});
   });
   if (preset != provisional) config = config_from_options(inv, preset, resumed);
+  if (!inv.args.has("lr")) opt.lr = resumed_rate ? *resumed_rate : dit_preset_lr(preset);
   opt.provenance = provenance(inv, {{"data", path}, {"vae_fingerprint", opt.vae_fingerprint}});
   detail("training on " + std::to_string(data.size()) + " latents of " + std::to_string(data.z.size(1)) + " x " +
          std::to_string(data.z.size(2)));

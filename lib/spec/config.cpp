@@ -132,4 +132,11 @@ DitConfig dit_preset(const std::string& name) {
   return c;
 }
 
+// On the tour's latents (small, 100 epochs) 1e-3 / 2e-3 / 4e-3 gave validation loss 0.5078 / 0.5049 /
+// 0.5039 and generation Frechet 16.17 / 15.96 / 15.65.
+double dit_preset_lr(const std::string& name) {
+  dit_preset(name);  // refuses an unknown name
+  return name == "base" ? 1e-3 : 4e-3;
+}
+
 }  // namespace scldm

@@ -71,4 +71,9 @@ struct DitConfig {
 // 8 blocks, 8 heads).
 DitConfig dit_preset(const std::string& name);
 
+// fit-prior's peak learning rate for a preset: base keeps the reference's
+// 1e-3; the smaller DiTs reach a lower validation loss in the same epochs at
+// 4e-3 (bench/RESULTS.md, "The prior's learning rate").
+double dit_preset_lr(const std::string& name);
+
 }  // namespace scldm

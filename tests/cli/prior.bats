@@ -149,6 +149,11 @@ for k in ["cell_type", "condition"]:
   # A given --lr still overrides the run's.
   scldm fit-prior "$M/train.lat" --preset tiny --max-steps 2 -b 16 --lr 2e-4 --resume cut.last.pt -o other.pt -q
   [ "$(lr other.pt)" = 0.0002 ]
+  # Without --lr a fresh run takes its preset's: the reference's at base, 4e-3 below.
+  scldm fit-prior "$M/train.lat" --preset tiny --max-steps 1 -b 16 -o tiny.pt -q
+  [ "$(lr tiny.pt)" = 0.004 ]
+  scldm fit-prior "$M/train.lat" --preset base --max-steps 1 -b 16 -o base.pt -q
+  [ "$(lr base.pt)" = 0.001 ]
 }
 
 @test "fit-prior refuses counts, unknown conditions and a missing prior, writing nothing" {

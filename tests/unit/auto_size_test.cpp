@@ -20,6 +20,14 @@ TEST(Presets, VaeLearningRates) {
   EXPECT_ANY_THROW(vae_preset_lr("huge"));
 }
 
+// The prior likewise: the reference's rate at base, four times it below.
+TEST(Presets, DitLearningRates) {
+  EXPECT_EQ(dit_preset_lr("base"), 1e-3);
+  EXPECT_EQ(dit_preset_lr("small"), 4e-3);
+  EXPECT_EQ(dit_preset_lr("tiny"), 4e-3);
+  EXPECT_ANY_THROW(dit_preset_lr("huge"));
+}
+
 TEST(AutoSize, TheVaeTrainsLongerOnLessData) {
   AutoChoice split = auto_vae_run(shape(7797, 1287));  // the tour's 80 % of kang_ctrl_muscat
   EXPECT_EQ(split.preset, "small");  // base would train 60 of its 100 epochs in the budget
