@@ -41,6 +41,7 @@ VaeConfig config_from_options(const Invocation& inv, const std::string& preset) 
   // Not given: the checkpoint's when resuming, else the table's default.
   if (inv.args.has("beta") || !from_checkpoint) c.beta = inv.args.number_in("beta", cli::table_default, 0, 1e6);
   if (inv.args.has("input") || !from_checkpoint) c.input = inv.args.text("input", cli::table_default);
+  if (inv.args.has("input-norm") || !from_checkpoint) c.input_norm = inv.args.text("input-norm", cli::table_default);
   c.validate();
   return c;
 }

@@ -41,7 +41,8 @@ _scldm() {
         --encoder-genes) COMPREPLY=($(compgen -W "all shared" -- "$cur")); return;;
         --memory) return;;
         --beta) return;;
-        --input) COMPREPLY=($(compgen -W "scale concat" -- "$cur")); return;;
+        --input) COMPREPLY=($(compgen -W "scale concat add" -- "$cur")); return;;
+        --input-norm) COMPREPLY=($(compgen -W "none cp10k" -- "$cur")); return;;
         --embed-dim) return;;
         --latent-tokens) return;;
         --latent-dim) return;;
@@ -73,7 +74,7 @@ _scldm() {
         --device) COMPREPLY=($(compgen -W "cpu cuda cuda:0" -- "$cur")); return;;
       esac
       if [[ "$cur" == -* ]]; then
-        COMPREPLY=($(compgen -W "--max-genes --genes --encoder-genes --memory --beta --input --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps --time -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --nproc --dist-backend --master-addr --master-port --dist-timeout --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--max-genes --genes --encoder-genes --memory --beta --input --input-norm --embed-dim --latent-tokens --latent-dim --blocks --heads --cross-heads --preset --epochs --max-steps --time -b --batch-size --lr --val-fraction --resume --checkpoint-every --log --nproc --dist-backend --master-addr --master-port --dist-timeout --layer --raw --gene-column --allow-non-integer --where --source-label -o --output -@ --threads --seed --device -q --quiet -v --verbose -h --help " -- "$cur"))
       else
         _scldm_files 'h5ad|scs'
       fi

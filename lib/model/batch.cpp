@@ -53,7 +53,11 @@ EncoderBatch encoder_batch(const CellSet& cells, const std::vector<size_t>& whic
       m[b][int64_t(k)] = true;
     }
   }
-  return {genes.to(device), counts.to(device), mask.to(device)};
+  auto library = torch::ones({B}, torch::kFloat32);
+  float* l = library.data_ptr<float>();
+  for (int64_t b = 0; b < B; ++b)
+    if (which[size_t(b)] != kPlaceholderCell) l[b] = float(cells.library_size[which[size_t(b)]]);
+  return {genes.to(device), counts.to(device), mask.to(device), library.to(device)};
 }
 
 torch::Tensor dense_counts(const CellSet& cells, const std::vector<size_t>& which, int64_t n_genes,

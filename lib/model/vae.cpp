@@ -97,12 +97,23 @@ VaeImpl::VaeImpl(const VaeConfig& c) : config(c) {
   emb->weight.normal_(0, 0.02);
   if (c.beta > 0) to_logvar = register_module("to_logvar", linear(c.embed, c.latent_dim));
   if (c.input == "concat") input_proj = register_module("input_proj", linear(2 * c.embed, c.embed));
+  // At the embeddings' scale, so that neither the gene nor its count drowns the other.
+  if (c.input == "add") count_dir = register_parameter("count_dir", torch::randn({c.embed}) * 0.02);
+}
+
+torch::Tensor VaeImpl::input_counts(const EncoderBatch& batch) const {
+  if (config.input_norm == "none") return batch.counts;
+  auto library = batch.library.defined() ? batch.library : batch.counts.sum(-1);
+  return batch.counts * (1e4 / library.clamp_min(1)).unsqueeze(-1);  // an empty cell's row is all padding
 }
 
 std::pair<torch::Tensor, torch::Tensor> VaeImpl::encode(const EncoderBatch& batch) {
   auto e = emb(batch.genes);
-  auto x = torch::log1p(batch.counts).unsqueeze(-1);
-  auto tokens = config.input == "concat" ? input_proj(torch::cat({e, x.expand_as(e)}, -1)) : e * x;
+  auto x = torch::log1p(input_counts(batch)).unsqueeze(-1);
+  torch::Tensor tokens;
+  if (config.input == "concat") tokens = input_proj(torch::cat({e, x.expand_as(e)}, -1));
+  else if (config.input == "add") tokens = e + x * count_dir;
+  else tokens = e * x;
   auto h = enc_ca(ind.unsqueeze(0), tokens, batch.mask);
   for (auto& block : *enc) h = block->as<Block>()->forward(h);
   auto z = ln0(to_lat(h), config.layernorm_eps);

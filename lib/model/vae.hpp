@@ -52,6 +52,7 @@ struct EncoderBatch {
   torch::Tensor genes;   // [B, L] int64 vocabulary indices (0 = padding)
   torch::Tensor counts;  // [B, L] float
   torch::Tensor mask;    // [B, L] bool, true for real genes
+  torch::Tensor library;  // [B] float library sizes (for --input-norm cp10k); undefined: the sum of counts
 };
 
 struct Decoded {
@@ -64,6 +65,8 @@ struct VaeImpl : torch::nn::Module {
   explicit VaeImpl(const VaeConfig& c);
   // The latent mean (and, with beta > 0, the log-variance) of each cell.
   std::pair<torch::Tensor, torch::Tensor> encode(const EncoderBatch& batch);
+  // The counts the input layer takes log1p of (config.input_norm).
+  torch::Tensor input_counts(const EncoderBatch& batch) const;
   // Decodes latents [B, m, D] with library sizes [B] over all G genes, or,
   // with `measured` [B, G] or [1, G] bool, over each cell's measured genes
   // (the others get mean 0: scldm-model(7), SEVERAL GENE PANELS).
@@ -84,6 +87,7 @@ struct VaeImpl : torch::nn::Module {
   torch::nn::ModuleList enc{nullptr}, dec{nullptr};
   torch::nn::Linear to_lat{nullptr}, from_lat{nullptr}, head{nullptr};
   torch::nn::Linear to_logvar{nullptr}, input_proj{nullptr};  // only with beta > 0 / concat input
+  torch::Tensor count_dir;  // only with the add input
   torch::nn::Embedding theta{nullptr};
 };
 TORCH_MODULE(Vae);

@@ -111,6 +111,7 @@ std::vector<TensorSpec> vae_tensors(const VaeConfig& c) {
   s.push_back({"theta.weight", {c.n_genes + 1, 1}});
   if (c.beta > 0) linear(s, "to_logvar", c.embed, c.latent_dim, false);
   if (c.input == "concat") linear(s, "input_proj", 2 * c.embed, c.embed, false);
+  if (c.input == "add") s.push_back({"count_dir", {c.embed}});
   return s;
 }
 

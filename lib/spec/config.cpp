@@ -23,6 +23,7 @@ auto vae_fields = [](auto& c, auto&& field) {
   field("input", c.input);
   field("beta", c.beta);
   field("max_genes", c.max_genes);
+  field("input_norm", c.input_norm, "none");  // absent from checkpoints written before it existed
 };
 
 auto dit_fields = [](auto& c, auto&& field) {
@@ -41,14 +42,23 @@ template <class Config, class Fields>
 nlohmann::json write_fields(Config c, Fields fields) {
   c.mlp_hidden = c.hidden();  // written resolved, so readers need not know the rounding rule
   nlohmann::json j = nlohmann::json::object();
-  fields(c, [&](const char* key, const auto& value) { j[key] = value; });
+  fields(c, [&](const char* key, const auto& value, auto&&...) { j[key] = value; });
   return j;
 }
 
 template <class Config, class Fields>
 Config read_fields(const nlohmann::json& j, Fields fields) {
   Config c;
-  fields(c, [&](const char* key, auto& value) { j.at(key).get_to(value); });
+  auto read = [&](const char* key, auto& value) { j.at(key).get_to(value); };
+  // A field given a value for its absence may be missing (older files); every other one must be there.
+  auto read_or = [&](const char* key, auto& value, const auto& absent) {
+    if (j.contains(key)) read(key, value);
+    else value = absent;
+  };
+  fields(c, [&](const char* key, auto& value, auto&&... absent) {
+    if constexpr (sizeof...(absent) == 0) read(key, value);
+    else read_or(key, value, absent...);
+  });
   return c;
 }
 
@@ -70,7 +80,10 @@ void VaeConfig::validate() const {
   need(std::isfinite(layernorm_eps) && layernorm_eps > 0, "LayerNorm eps must be positive");
   need(heads > 0 && embed % heads == 0, "--heads must divide --embed-dim");
   need(heads_cross > 0 && embed % heads_cross == 0, "cross-attention heads must divide --embed-dim");
-  need(input == "scale" || input == "concat", "--input must be scale or concat");
+  need(input == "scale" || input == "concat" || input == "add", "--input must be scale, concat or add");
+  need(input_norm == "none" || input_norm == "cp10k", "--input-norm must be none or cp10k");
+  // The scale layer's tokens are LayerNormed before attention, which removes their count.
+  need(input_norm == "none" || input != "scale", "--input-norm cp10k needs --input add or concat (the scale layer sees no counts)");
   need(std::isfinite(beta) && beta >= 0, "--beta must be >= 0");
   need(max_genes > 0 && max_genes <= (1 << 20), "--max-genes must be in [1, 1048576]");
 }

@@ -19,7 +19,8 @@ struct VaeConfig {
   int64_t heads_cross = 4;
   int64_t mlp_hidden = 0;    // 0: 2/3 * 4E rounded up to a multiple of 4
   double layernorm_eps = 1e-8;
-  std::string input = "scale";  // scale: emb * log1p(x); concat: Linear([emb | log1p(x)])
+  std::string input = "scale";  // scale: emb * log1p(x); concat: Linear([emb | log1p(x)]); add: emb + log1p(x) v
+  std::string input_norm = "none";  // none: x = the counts; cp10k: x = counts per 10^4 of the cell's library
   double beta = 0;           // KL weight of a Gaussian posterior; 0 = deterministic
   int64_t max_genes = 1024;  // encoder context; more expressed genes are subsampled
 

@@ -220,6 +220,22 @@ PY
   [ "$a" = "$b" ]
 }
 
+@test "fit-vae --input add --input-norm cp10k: recorded, kept on resume, encodes; cp10k on the count-blind scale layer is a usage error" {
+  run scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 -b 16 --input-norm cp10k -o bad.pt
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--input-norm cp10k needs --input add or concat"* ]]
+  [ ! -e bad.pt ]
+  layer() { scldm info --json "$1" | "$PY" -c 'import json,sys; c=json.load(sys.stdin)["config"]; print(c["input"], c["input_norm"])'; }
+  scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 -b 16 --input add --input-norm cp10k -o add.pt -q
+  [ "$(layer add.pt)" = "add cp10k" ]
+  [ "$(layer "$M/vae.pt")" = "scale none" ]
+  SCLDM_STOP_AFTER=1 scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 -b 16 --input add --input-norm cp10k -o cut.pt -q || true
+  scldm fit-vae "$FX/base.h5ad" --max-steps 2 -b 16 --resume cut.last.pt -o cut.pt -q  # sizes from the checkpoint
+  [ "$(scldm info add.pt | grep '^fingerprint')" = "$(scldm info cut.pt | grep '^fingerprint')" ]
+  scldm encode "$FX/base.h5ad" --vae add.pt -o add.lat -q
+  [ -s add.lat ]
+}
+
 @test "fit-vae's learning rate is the preset's (base 1e-3, small and tiny 2e-3) unless --lr, and a resumed run keeps its own" {
   lr() { scldm info --json "$1" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["training"]["lr"])'; }
   scldm fit-vae "$FX/base.h5ad" --preset tiny --max-steps 2 -b 16 -o tiny.pt -q

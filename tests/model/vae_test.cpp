@@ -102,6 +102,41 @@ TEST(Vae, LatentIgnoresPaddingAndBatchCompanions) {
   EXPECT_LT(max_diff(solo[0], together[1]), 1e-5);
 }
 
+// What of a cell's counts reaches its latent. The scale layer's tokens,
+// emb(gene) * log1p(count), are LayerNormed before the cross-attention, which
+// removes each token's scalar: only which genes are expressed is seen. The
+// concat layer sees the counts, and with --input-norm cp10k reads them
+// relative to the library size: a cell sequenced twice as deep has the same
+// latent.
+TEST(Vae, WhatTheInputLayersSeeOfTheCounts) {
+  CellSet s = synthetic_cells(3, 40, 5);
+  CellSet deeper = s;
+  for (auto& x : deeper.counts) x *= 2;
+  for (auto& l : deeper.library_size) l *= 2;
+  struct Case { const char* input; const char* norm; bool depth_changes_latent; };
+  for (Case k : {Case{"scale", "none", false}, Case{"concat", "none", true}, Case{"concat", "cp10k", false},
+                 Case{"add", "none", true}, Case{"add", "cp10k", false}}) {
+    VaeConfig c = tiny(40);
+    c.input = k.input;
+    c.input_norm = k.norm;
+    Vae v = random_vae(c, 6);
+    torch::NoGradGuard no_grad;
+    auto z = v->encode(encoder_batch(s, {0, 1, 2}, c.max_genes, 0, torch::kCPU)).first;
+    auto z2 = v->encode(encoder_batch(deeper, {0, 1, 2}, c.max_genes, 0, torch::kCPU)).first;
+    if (k.depth_changes_latent) EXPECT_GT(max_diff(z, z2), 1e-2) << k.input << " " << k.norm;
+    else EXPECT_LT(max_diff(z, z2), 1e-4) << k.input << " " << k.norm;
+  }
+  // The library is the cell's, not the encoder's subset of its genes: a
+  // cell whose context keeps two of its genes reads counts per 10^4 of all.
+  VaeConfig c = tiny(40);
+  c.input = "concat";
+  c.input_norm = "cp10k";
+  Vae v = random_vae(c, 7);
+  EncoderBatch b = encoder_batch(s, {1}, 2, 0, torch::kCPU);
+  auto x = v->input_counts(b);
+  EXPECT_NEAR(x[0][0].item<double>(), b.counts[0][0].item<double>() * 1e4 / s.library_size[1], 1e-2);
+}
+
 TEST(Vae, DecoderIsPermutationEquivariant) {
   Vae v = random_vae(tiny(30), 4);
   torch::NoGradGuard no_grad;

@@ -1,6 +1,7 @@
 // --preset auto: what it chooses from the device and the shape of the data.
 #include "spec/auto_size.hpp"
 #include "spec/config.hpp"
+#include "util/error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,6 +27,26 @@ TEST(Presets, DitLearningRates) {
   EXPECT_EQ(dit_preset_lr("small"), 4e-3);
   EXPECT_EQ(dit_preset_lr("tiny"), 4e-3);
   EXPECT_ANY_THROW(dit_preset_lr("huge"));
+}
+
+// A checkpoint written before --input-norm existed reads as "none"; every
+// other field stays required, so a truncated configuration is still refused.
+TEST(Presets, InputNormIsOptionalInOlderConfigurations) {
+  VaeConfig c = vae_preset("small");
+  c.input = "concat";
+  c.input_norm = "cp10k";
+  nlohmann::json j = c.to_json();
+  EXPECT_EQ(VaeConfig::from_json(j).input_norm, "cp10k");
+  j.erase("input_norm");
+  EXPECT_EQ(VaeConfig::from_json(j).input_norm, "none");
+  j.erase("max_genes");
+  EXPECT_THROW(VaeConfig::from_json(j), nlohmann::json::exception);
+  EXPECT_NO_THROW(c.validate());
+  c.input_norm = "cpm";
+  EXPECT_THROW(c.validate(), UsageError);
+  c.input_norm = "cp10k";  // the scale layer's LayerNorm would remove the counts
+  c.input = "scale";
+  EXPECT_THROW(c.validate(), UsageError);
 }
 
 TEST(AutoSize, TheVaeTrainsLongerOnLessData) {
