@@ -126,7 +126,9 @@ class VaeTask : public TrainingTask {
     try {
       if (ck.meta.at("genes").get<std::vector<std::string>>() != data_.meta().vocabulary)
         fail(path, "was trained on other genes than this data");
-      if (ck.meta.at("config") != config_.to_json()) fail(path, "its model sizes differ from the options given");
+      // Read first, so that a field older checkpoints lack takes its default.
+      if (VaeConfig::from_json(ck.meta.at("config")).to_json() != config_.to_json())
+        fail(path, "its model sizes differ from the options given");
       if (ck.meta.value("encoder_genes", nlohmann::json::array()) !=
           nlohmann::json(encoder_gene_names(model_->encoder_genes, data_.meta().vocabulary)))
         fail(path, "its encoder reads other genes than this run's (--encoder-genes)");

@@ -13,6 +13,7 @@
 #include "model/vae_io.hpp"
 #include "io/cell_set.hpp"
 #include "model/batch.hpp"
+#include "spec/checkpoints.hpp"
 #include "train/vae_trainer.hpp"
 #include "vae_fixtures.hpp"
 
@@ -277,6 +278,26 @@ TEST_F(TrainTest, ResumeGivesTheSameModelAsAnUninterruptedRun) {
 // A step runs as parts of the batch fixed by the batch alone, each on one
 // thread with single-threaded kernels: the checkpoints are the same bytes for
 // any -@ (the weights, the metrics and the best step).
+// A run cut by a version that wrote no "input_norm" resumes as "none".
+TEST_F(TrainTest, ACheckpointFromBeforeInputNormResumes) {
+  CellSet data = synthetic_cells(60, 16, 8);
+  VaeTrainOptions opt;
+  opt.batch_size = 16;
+  opt.max_steps = 6;
+  opt.output = dir_ + "/old.pt";
+  opt.stop_after = 3;
+  train_vae(data, tiny(16), opt);
+  const std::string last = last_checkpoint_path(opt.output);
+  CheckpointFile ck = read_checkpoint(last);
+  ck.meta["config"].erase("input_norm");
+  ck.meta["fingerprint"] = vae_fingerprint(ck);
+  write_checkpoint(last, ck);
+  opt.stop_after = 0;
+  opt.resume = last;
+  EXPECT_NO_THROW(train_vae(data, tiny(16), opt));
+  EXPECT_EQ(read_checkpoint(last).meta["step"], 6);
+}
+
 TEST_F(TrainTest, TrainingIsInvariantToTheThreadCount) {
   CellSet data = synthetic_cells(150, 96, 10);  // tensors large enough for multi-threaded kernels
   const int threads = at::get_num_threads();
