@@ -275,9 +275,6 @@ TEST_F(TrainTest, ResumeGivesTheSameModelAsAnUninterruptedRun) {
   EXPECT_EQ(a.meta["fingerprint"], b.meta["fingerprint"]);
 }
 
-// A step runs as parts of the batch fixed by the batch alone, each on one
-// thread with single-threaded kernels: the checkpoints are the same bytes for
-// any -@ (the weights, the metrics and the best step).
 // A run cut by a version that wrote no "input_norm" resumes as "none".
 TEST_F(TrainTest, ACheckpointFromBeforeInputNormResumes) {
   CellSet data = synthetic_cells(60, 16, 8);
@@ -298,6 +295,9 @@ TEST_F(TrainTest, ACheckpointFromBeforeInputNormResumes) {
   EXPECT_EQ(read_checkpoint(last).meta["step"], 6);
 }
 
+// A step runs as parts of the batch fixed by the batch alone, each on one
+// thread with single-threaded kernels: the checkpoints are the same bytes for
+// any -@ (the weights, the metrics and the best step).
 TEST_F(TrainTest, TrainingIsInvariantToTheThreadCount) {
   CellSet data = synthetic_cells(150, 96, 10);  // tensors large enough for multi-threaded kernels
   const int threads = at::get_num_threads();
