@@ -95,7 +95,13 @@ VaeImpl::VaeImpl(const VaeConfig& c) : config(c) {
   torch::NoGradGuard no_grad;
   theta->weight.fill_(1.0);  // scldm-model(7): the per-gene parameter starts at 1
   emb->weight.normal_(0, 0.02);
-  if (c.beta > 0) to_logvar = register_module("to_logvar", linear(c.embed, c.latent_dim));
+  if (c.beta > 0) to_logvar = register_module("to_logvar", linear(c.embed, c.latent_dim, c.logvar_bias));
+  // The noise starts at sd 0.05 of the unit-scale latent and grows only as far as the KL term
+  // lets it: started at the encoder output's scale, a small beta never wins back the detail.
+  if (to_logvar && c.logvar_bias) {
+    to_logvar->weight.zero_();
+    to_logvar->bias.fill_(-6.0);
+  }
   if (c.input == "concat") input_proj = register_module("input_proj", linear(2 * c.embed, c.embed));
   // At the embeddings' scale, so that neither the gene nor its count drowns the other.
   if (c.input == "add") count_dir = register_parameter("count_dir", torch::randn({c.embed}) * 0.02);

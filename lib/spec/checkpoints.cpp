@@ -109,7 +109,7 @@ std::vector<TensorSpec> vae_tensors(const VaeConfig& c) {
   mcab(s, "dec_ca", c);
   linear(s, "head", c.embed, 1, true);
   s.push_back({"theta.weight", {c.n_genes + 1, 1}});
-  if (c.beta > 0) linear(s, "to_logvar", c.embed, c.latent_dim, false);
+  if (c.beta > 0) linear(s, "to_logvar", c.embed, c.latent_dim, c.logvar_bias);
   if (c.input == "concat") linear(s, "input_proj", 2 * c.embed, c.embed, false);
   if (c.input == "add") s.push_back({"count_dir", {c.embed}});
   return s;

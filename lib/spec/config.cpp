@@ -24,6 +24,7 @@ auto vae_fields = [](auto& c, auto&& field) {
   field("beta", c.beta);
   field("max_genes", c.max_genes);
   field("input_norm", c.input_norm, "none");  // absent from checkpoints written before it existed
+  field("logvar_bias", c.logvar_bias, false);  // likewise
 };
 
 auto dit_fields = [](auto& c, auto&& field) {

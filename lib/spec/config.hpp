@@ -22,6 +22,9 @@ struct VaeConfig {
   std::string input = "scale";  // scale: emb * log1p(x); concat: Linear([emb | log1p(x)]); add: emb + log1p(x) v
   std::string input_norm = "none";  // none: x = the counts; cp10k: x = counts per 10^4 of the cell's library
   double beta = 0;           // KL weight of a Gaussian posterior; 0 = deterministic
+  // beta > 0: the log-variance head has a bias, so the noise can start small; checkpoints
+  // written before it have a bias-free head, whose noise starts at the encoder output's scale.
+  bool logvar_bias = true;
   int64_t max_genes = 1024;  // encoder context; more expressed genes are subsampled
 
   int64_t hidden() const { return mlp_hidden > 0 ? mlp_hidden : ((8 * embed + 2) / 3 + 3) / 4 * 4; }

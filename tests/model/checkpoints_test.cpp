@@ -30,14 +30,17 @@ std::map<std::string, std::vector<int64_t>> shapes_of(const std::vector<TensorSp
 TEST(CheckpointSpecs, VaeTensorsAreTheModulesParameters) {
   for (const char* preset : {"tiny", "small", "base"})
     for (double beta : {0.0, 0.5})
-      for (const char* input : {"scale", "concat"}) {
-        VaeConfig c = vae_preset(preset);
-        c.n_genes = 37;
-        c.beta = beta;
-        c.input = input;
-        Vae v(c);
-        EXPECT_EQ(shapes_of(*v), shapes_of(vae_tensors(c))) << preset << " beta " << beta << " " << input;
-      }
+      for (bool logvar_bias : {false, true})
+        for (const char* input : {"scale", "concat"}) {
+          VaeConfig c = vae_preset(preset);
+          c.n_genes = 37;
+          c.beta = beta;
+          c.logvar_bias = logvar_bias;
+          c.input = input;
+          Vae v(c);
+          EXPECT_EQ(shapes_of(*v), shapes_of(vae_tensors(c)))
+              << preset << " beta " << beta << " logvar_bias " << logvar_bias << " " << input;
+        }
 }
 
 TEST(CheckpointSpecs, DitTensorsAreTheModulesParameters) {

@@ -295,6 +295,47 @@ TEST_F(TrainTest, ACheckpointFromBeforeInputNormResumes) {
   EXPECT_EQ(read_checkpoint(last).meta["step"], 6);
 }
 
+// A Gaussian posterior starts nearly deterministic (sd 0.05 of the unit-scale
+// latent), whatever the encoder's output scale.
+TEST(Vae, PosteriorNoiseStartsSmall) {
+  VaeConfig c = tiny(40);
+  c.beta = 1e-3;
+  torch::manual_seed(3);
+  Vae v(c);
+  torch::NoGradGuard no_grad;
+  auto logvar = v->encode(encoder_batch(synthetic_cells(4, 40, 5), {0, 1, 2, 3}, c.max_genes, 0, torch::kCPU)).second;
+  ASSERT_TRUE(logvar.defined());
+  EXPECT_LT(max_diff(logvar, torch::full_like(logvar, -6.0)), 1e-6);
+}
+
+// A beta > 0 model written before "logvar_bias" has a bias-free log-variance
+// head: it still loads, as that head, and resumes.
+TEST_F(TrainTest, ABetaCheckpointFromBeforeLogvarBiasLoadsAndResumes) {
+  CellSet data = synthetic_cells(60, 16, 8);
+  VaeConfig c = tiny(16);
+  c.beta = 0.5;
+  c.logvar_bias = false;
+  VaeTrainOptions opt;
+  opt.batch_size = 16;
+  opt.max_steps = 6;
+  opt.output = dir_ + "/old.pt";
+  opt.stop_after = 3;
+  train_vae(data, c, opt);
+  const std::string last = last_checkpoint_path(opt.output);
+  CheckpointFile ck = read_checkpoint(last);
+  ck.meta["config"].erase("logvar_bias");
+  ck.meta["fingerprint"] = vae_fingerprint(ck);
+  write_checkpoint(last, ck);
+  LoadedVae old = load_vae(last, torch::kCPU);
+  EXPECT_FALSE(old.config.logvar_bias);
+  EXPECT_FALSE(old.model->to_logvar->options.bias());
+  EXPECT_TRUE(VaeConfig::from_json(VaeConfig{}.to_json()).logvar_bias);
+  opt.stop_after = 0;
+  opt.resume = last;
+  EXPECT_NO_THROW(train_vae(data, c, opt));
+  EXPECT_EQ(read_checkpoint(last).meta["step"], 6);
+}
+
 // A step runs as parts of the batch fixed by the batch alone, each on one
 // thread with single-threaded kernels: the checkpoints are the same bytes for
 // any -@ (the weights, the metrics and the best step).
