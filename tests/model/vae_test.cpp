@@ -62,6 +62,14 @@ CellSet synthetic_cells(size_t n, size_t genes, uint64_t seed) {
   return s;
 }
 
+// Rewrites a checkpoint as a version that had no `field` in its configuration wrote it.
+void write_as_before_field(const std::string& path, const std::string& field) {
+  CheckpointFile ck = read_checkpoint(path);
+  ck.meta["config"].erase(field);
+  ck.meta["fingerprint"] = vae_fingerprint(ck);
+  write_checkpoint(path, ck);
+}
+
 class TrainTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -285,10 +293,7 @@ TEST_F(TrainTest, ACheckpointFromBeforeInputNormResumes) {
   opt.stop_after = 3;
   train_vae(data, tiny(16), opt);
   const std::string last = last_checkpoint_path(opt.output);
-  CheckpointFile ck = read_checkpoint(last);
-  ck.meta["config"].erase("input_norm");
-  ck.meta["fingerprint"] = vae_fingerprint(ck);
-  write_checkpoint(last, ck);
+  write_as_before_field(last, "input_norm");
   opt.stop_after = 0;
   opt.resume = last;
   EXPECT_NO_THROW(train_vae(data, tiny(16), opt));
@@ -322,10 +327,7 @@ TEST_F(TrainTest, ABetaCheckpointFromBeforeLogvarBiasLoadsAndResumes) {
   opt.stop_after = 3;
   train_vae(data, c, opt);
   const std::string last = last_checkpoint_path(opt.output);
-  CheckpointFile ck = read_checkpoint(last);
-  ck.meta["config"].erase("logvar_bias");
-  ck.meta["fingerprint"] = vae_fingerprint(ck);
-  write_checkpoint(last, ck);
+  write_as_before_field(last, "logvar_bias");
   LoadedVae old = load_vae(last, torch::kCPU);
   EXPECT_FALSE(old.config.logvar_bias);
   EXPECT_FALSE(old.model->to_logvar->options.bias());
